@@ -1,0 +1,27 @@
+from django.urls import reverse
+
+from . import permissions
+
+# (label, url name, who may see it). Built from the permission predicates, so a link
+# is shown exactly when the page behind it would let the user in.
+NAVIGATION = (
+    ("Log enquiry", "enquiries:enquiry-create", permissions.may_log_enquiry),
+    ("Enquiries", "enquiries:enquiry-list", permissions.may_view_enquiries),
+    ("Triage", "jobs:triage", permissions.is_case_manager),
+    ("Our jobs", "jobs:crew-queue", permissions.is_crew),
+    ("Dashboard", "reporting:dashboard", permissions.is_analyst),
+    ("Admin", "admin:index", permissions.is_admin),
+)
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    path = request.path
+    items = []
+    for label, url_name, allowed in NAVIGATION:
+        if allowed(user):
+            url = reverse(url_name)
+            items.append({"label": label, "url": url, "active": path.startswith(url) and url != "/"})
+    return {"nav_items": items}

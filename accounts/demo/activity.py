@@ -1,0 +1,295 @@
+"""About 300 enquiries and 200 jobs in every status, made through the real services.
+
+Each step runs at a simulated moment (``timezone.now`` patched), so timelines, due
+dates and overdue flags look like a real fortnight's work: some jobs late, most not.
+"""
+
+from __future__ import annotations
+
+import random
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from decimal import Decimal
+from unittest import mock
+
+from django.db.models import Max
+from django.test.utils import override_settings
+from django.utils import timezone
+from django_fsm_log.models import StateLog
+
+from accounts.models import Organisation, Suburb, User
+from enquiries import services as enquiry_services
+from enquiries.enums import ContactChannel, ReceivedChannel
+from enquiries.models import Enquiry, IssueType
+from jobs import services as job_services
+from jobs.due_dates import due_dates_for
+from jobs.enums import CancelReason, JobStatus
+from jobs.models import Category, JobEvent, Priority
+
+from .places import COUNCILS, FIRST_NAMES, LAST_NAMES
+
+STATUS_MIX = [
+    (JobStatus.LOGGED, 12), (JobStatus.TRIAGED, 12), (JobStatus.ALLOCATED, 12), (JobStatus.DISPATCHED, 24),
+    (JobStatus.ATTENDED, 12), (JobStatus.ASSESSED, 12), (JobStatus.IN_REPAIR, 16), (JobStatus.COMPLETED, 20),
+    (JobStatus.CLOSED, 45), (JobStatus.REPORTED, 25), (JobStatus.CANCELLED, 10),
+]
+STEP_ORDER = [JobStatus.LOGGED, JobStatus.TRIAGED, JobStatus.ALLOCATED, JobStatus.DISPATCHED, JobStatus.ATTENDED,
+              JobStatus.ASSESSED, JobStatus.IN_REPAIR, JobStatus.COMPLETED, JobStatus.CLOSED, JobStatus.REPORTED]
+SERVICE_WEIGHTS = {"water_supply": 55, "wastewater": 30, "stormwater": 15}
+COUNCIL_WEIGHTS = {"WCC": 40, "HCC": 22, "UHCC": 12, "PCC": 16, "SWDC": 10}
+
+PRIORITY_BY_ISSUE = {
+    "burst_main": ["P1", "P1", "P2"], "no_water": ["P1", "P2"], "overflow": ["P2", "P2", "P1"],
+    "flooding": ["P1", "P2"], "leak": ["P3", "P3", "P4", "P2"], "low_pressure": ["P3", "P4"],
+    "water_quality": ["P2", "P3"], "blocked_drain": ["P2", "P3"], "odour": ["P4", "P5"], "other": ["P4", "P5"],
+}
+CATEGORY_BY_ISSUE = {
+    ("water_supply", "leak"): ["Water main leak", "Service pipe leak", "Toby, meter or valve fault"],
+    ("water_supply", "burst_main"): ["Water main burst"],
+    ("water_supply", "no_water"): ["Supply outage"],
+    ("water_supply", "low_pressure"): ["Low pressure or flow"],
+    ("water_supply", "water_quality"): ["Water quality"],
+    ("water_supply", "other"): ["Toby, meter or valve fault"],
+    ("wastewater", "blocked_drain"): ["Wastewater main blockage", "Lateral blockage"],
+    ("wastewater", "overflow"): ["Dry-weather overflow", "Wet-weather overflow"],
+    ("wastewater", "odour"): ["Odour"],
+    ("wastewater", "other"): ["Pump station fault"],
+    ("stormwater", "blocked_drain"): ["Sump or inlet blockage", "Stormwater pipe blockage"],
+    ("stormwater", "flooding"): ["Flooding: property or road", "Flooding: habitable floor"],
+    ("stormwater", "other"): ["Stream or open channel"],
+}
+DESCRIPTIONS = {
+    "leak": ["Water bubbling up through the footpath outside the house.", "Steady leak from the toby by the gate.",
+             "Water running down the gutter for two days, no rain."],
+    "burst_main": ["Water gushing out of the road, traffic slowing.", "Big burst at the intersection, road flooding."],
+    "no_water": ["No water at the tap since this morning.", "Whole street has no water."],
+    "low_pressure": ["Shower barely runs, pressure dropped last week.", "Very low pressure upstairs."],
+    "water_quality": ["Tap water is brown after the works nearby.", "Water tastes of chlorine and smells musty."],
+    "blocked_drain": ["Gully trap overflowing in the back yard.", "Drain in the street blocked, water pooling."],
+    "overflow": ["Sewage coming out of the manhole in the park.", "Wastewater overflowing onto the footpath."],
+    "odour": ["Strong sewer smell near the pump station.", "Bad smell from the drains in the evenings."],
+    "flooding": ["Road flooded after the downpour, water near the garage.", "Stormwater flooding the driveway."],
+    "other": ["Manhole lid rattling when cars drive over it.", "Valve cover missing on the berm."],
+}
+
+
+@contextmanager
+def _at(moment: datetime):
+    """Run one step as if it were ``moment``; log rows and events are stamped with it."""
+    before_log = StateLog.objects.aggregate(m=Max("id"))["m"] or 0
+    before_event = JobEvent.objects.aggregate(m=Max("id"))["m"] or 0
+    with mock.patch("django.utils.timezone.now", return_value=moment):
+        yield
+    StateLog.objects.filter(id__gt=before_log).update(timestamp=moment)
+    JobEvent.objects.filter(id__gt=before_event).update(at=moment)
+
+
+class DemoActivity:
+    def __init__(self, *, users: dict[str, User], organisations: dict[str, Organisation], seed: int = 2026):
+        self.rng = random.Random(seed)
+        self.users = users
+        self.organisations = organisations
+        self.now = timezone.now()
+        self.places = {code: streets for _name, code, streets in COUNCILS}
+        self.suburbs = {(s.council_id, s.name): s for s in Suburb.objects.all()}
+        self.issue_types = {(i.service, i.code): i for i in IssueType.objects.all()}
+        self.priorities = {p.name: p for p in Priority.objects.all()}
+        self.categories = {(c.service, c.name): c for c in Category.objects.all()}
+        self.case_managers = [users["casemanager"], users["casemanager2"]]
+        self.crews = {organisations["Citycare"].pk: users["crew"], organisations["Fulton Hogan"].pk: users["crew-fh"]}
+        self.open_places = []  # (council code, service, place) of open jobs, for nearby new enquiries
+
+    # Picking things ------------------------------------------------------------------
+
+    def _weighted(self, weights: dict):
+        return self.rng.choices(list(weights), weights=list(weights.values()))[0]
+
+    def _call_centre(self, code: str) -> User:
+        return self.users["callcentre" if code == "WCC" else f"callcentre-{code.lower()}"]
+
+    def _place(self, code: str):
+        suburb = self.rng.choice(list(self.places[code]))
+        street, lat, lng = self.rng.choice(self.places[code][suburb])
+        return suburb, street, lat, lng
+
+    def _customer_details(self) -> dict:
+        first, last = self.rng.choice(FIRST_NAMES), self.rng.choice(LAST_NAMES)
+        channel = self.rng.choice([ContactChannel.PHONE] * 5 + [ContactChannel.EMAIL, ContactChannel.SMS,
+                                                                 ContactChannel.LETTER])
+        prefix = self.rng.choice(["021", "022", "027", "04"])
+        phone = f"{prefix} {self.rng.randint(100, 999)} {self.rng.randint(1000, 9999)}"
+        email = f"{first}.{last}".lower().replace(" ", "") + "@example.co.nz"
+        return {
+            "name": f"{first} {last}", "phone": phone,
+            "email": email if channel == ContactChannel.EMAIL or self.rng.random() < 0.3 else "",
+            "postal_address": f"PO Box {self.rng.randint(100, 9999)}, Wellington" if channel == ContactChannel.LETTER
+            else "",
+            "preferred_channel": channel,
+        }
+
+    def _log(self, *, code, service, issue, received_at, place, near=False, link_job=None):
+        suburb_name, street, lat, lng = place
+        if near:  # another caller a few doors down
+            lat += self.rng.uniform(-0.0006, 0.0006)
+            lng += self.rng.uniform(-0.0006, 0.0006)
+        council = self.organisations[code]
+        with _at(received_at + timedelta(minutes=self.rng.randint(1, 6))):
+            return enquiry_services.enquiry_log(
+                by=self._call_centre(code), council=council, customer_details=self._customer_details(),
+                street_address=f"{self.rng.randint(1, 240)} {street}",
+                suburb=self.suburbs[(council.pk, suburb_name)],
+                latitude=Decimal(f"{lat:.6f}"), longitude=Decimal(f"{lng:.6f}"),
+                service=service, issue_type=issue, description=self.rng.choice(DESCRIPTIONS[issue.code]),
+                callback_requested=self.rng.random() < 0.35,
+                callback_best_time=self.rng.choice(["after 5pm", "mornings", "any time", "lunchtime"]),
+                channel=self.rng.choice([ReceivedChannel.PHONE] * 6 + [ReceivedChannel.EMAIL, ReceivedChannel.WEB]),
+                received_at=received_at, link_job=link_job,
+            )
+
+    # Jobs ------------------------------------------------------------------------------
+
+    def _schedule(self, t0: datetime, priority: Priority, target: JobStatus) -> dict:
+        """When each step happens, as offsets that respect the priority's targets."""
+        attend_due, resolve_due = due_dates_for(notified_at=t0, priority=priority)
+        created = t0 + timedelta(minutes=self.rng.randint(10, 50))
+        steps = {JobStatus.LOGGED: created}
+        steps[JobStatus.TRIAGED] = created + timedelta(minutes=self.rng.randint(3, 20))
+        steps[JobStatus.ALLOCATED] = steps[JobStatus.TRIAGED] + timedelta(minutes=self.rng.randint(2, 10))
+        steps[JobStatus.DISPATCHED] = steps[JobStatus.ALLOCATED] + timedelta(minutes=self.rng.randint(3, 15))
+        late = self.rng.random() < 0.15
+        attend_span = (attend_due - t0) * (self.rng.uniform(1.05, 1.6) if late else self.rng.uniform(0.3, 0.95))
+        steps[JobStatus.ATTENDED] = max(t0 + attend_span, steps[JobStatus.DISPATCHED] + timedelta(minutes=10))
+        steps[JobStatus.ASSESSED] = steps[JobStatus.ATTENDED] + timedelta(minutes=self.rng.randint(15, 50))
+        steps[JobStatus.IN_REPAIR] = steps[JobStatus.ASSESSED] + timedelta(minutes=self.rng.randint(10, 40))
+        resolve_span = (resolve_due - t0) * (self.rng.uniform(1.05, 1.5) if late else self.rng.uniform(0.4, 0.95))
+        steps[JobStatus.COMPLETED] = max(t0 + resolve_span, steps[JobStatus.IN_REPAIR] + timedelta(minutes=30))
+        steps[JobStatus.CLOSED] = steps[JobStatus.COMPLETED] + timedelta(hours=self.rng.randint(2, 40))
+        steps[JobStatus.REPORTED] = steps[JobStatus.CLOSED] + timedelta(days=self.rng.randint(3, 9))
+        if target == JobStatus.CANCELLED:
+            steps = {k: steps[k] for k in (JobStatus.LOGGED, JobStatus.TRIAGED)}
+            steps[JobStatus.CANCELLED] = steps[JobStatus.TRIAGED] + timedelta(minutes=self.rng.randint(20, 180))
+        return steps
+
+    def _last_step(self, steps: dict, target: JobStatus) -> datetime:
+        return steps[target]
+
+    def _job(self, target: JobStatus) -> None:
+        code = self._weighted(COUNCIL_WEIGHTS)
+        service = self._weighted(SERVICE_WEIGHTS)
+        issue = self.rng.choice([i for (s, _c), i in self.issue_types.items() if s == service])
+        priority = self.priorities[self.rng.choice(PRIORITY_BY_ISSUE[issue.code])]
+        category = self.categories[(service, self.rng.choice(CATEGORY_BY_ISSUE[(service, issue.code)]))]
+        finished = target in (JobStatus.CLOSED, JobStatus.REPORTED, JobStatus.CANCELLED)
+        age = timedelta(days=self.rng.uniform(12, 80)) if finished else timedelta(hours=self.rng.uniform(0.5, 60))
+        t0 = self.now - age
+        steps = self._schedule(t0, priority, target)
+        for _ in range(5):  # move the whole story back until its last step is in the past
+            overshoot = self._last_step(steps, target) - (self.now - timedelta(minutes=5))
+            if overshoot <= timedelta(0):
+                break
+            t0 -= overshoot + timedelta(minutes=self.rng.randint(5, 90))
+            steps = self._schedule(t0, priority, target)
+
+        place = self._place(code)
+        first = self._log(code=code, service=service, issue=issue, received_at=t0, place=place)
+        manager = self.rng.choice(self.case_managers)
+        with _at(steps[JobStatus.LOGGED]):
+            job = job_services.job_create_from_enquiries(enquiries=[first], by=manager)
+        extra = self.rng.choices([0, 1, 2], weights=[75, 20, 5])[0]
+        for n in range(extra):
+            later = t0 + timedelta(minutes=self.rng.randint(5, 50) * (n + 1))
+            if later < self.now:
+                self._log(code=code, service=service, issue=issue, received_at=later, place=place, near=True,
+                          link_job=job)
+                job.refresh_from_db()
+        if target == JobStatus.LOGGED:
+            self.open_places.append((code, service, issue, place))
+            return
+        with _at(steps[JobStatus.TRIAGED]):
+            job = job_services.job_categorise(job=job, category=category, priority=priority, by=manager)
+        if target == JobStatus.CANCELLED:
+            reason = self.rng.choice([CancelReason.DUPLICATE, CancelReason.NO_FAULT, CancelReason.NOT_OUR_ASSET,
+                                      CancelReason.CUSTOMER_WITHDREW])
+            with _at(steps[JobStatus.CANCELLED]):
+                job_services.job_cancel(job=job, reason=reason, by=manager)
+            return
+        if target == JobStatus.TRIAGED:
+            self.open_places.append((code, service, issue, place))
+            return
+        with _at(steps[JobStatus.ALLOCATED]):
+            job = job_services.job_allocate(job=job, case_manager=self.rng.choice(self.case_managers), by=manager)
+        if target == JobStatus.ALLOCATED:
+            self.open_places.append((code, service, issue, place))
+            return
+        contractor = self.organisations["Citycare" if self.rng.random() < 0.7 else "Fulton Hogan"]
+        crew = self.crews[contractor.pk]
+        with _at(steps[JobStatus.DISPATCHED]):
+            job = job_services.job_dispatch(job=job, contractor=contractor, by=manager,
+                                            note=self.rng.choice(["", "Traffic management needed.",
+                                                                  "Customer home after 3pm."]))
+        if target == JobStatus.DISPATCHED:
+            self.open_places.append((code, service, issue, place))
+            return
+        with _at(steps[JobStatus.ATTENDED]):
+            job = job_services.job_record_arrival(job=job, by=crew)
+        if target == JobStatus.ATTENDED:
+            return
+        with _at(steps[JobStatus.ASSESSED]):
+            job = job_services.job_record_assessment(
+                job=job, by=crew, assessment=self.rng.choice([
+                    "Cracked 100 mm cast iron main, excavation needed.", "Failed joint on service pipe.",
+                    "Root intrusion in the lateral, cutter and CCTV needed.", "Sump full of leaves, cleared partly.",
+                ]))
+        if target == JobStatus.ASSESSED:
+            return
+        with _at(steps[JobStatus.IN_REPAIR]):
+            job = job_services.job_start_repair(job=job, by=crew)
+        if target == JobStatus.IN_REPAIR:
+            return
+        with _at(steps[JobStatus.COMPLETED]):
+            job = job_services.job_complete(job=job, by=crew, note="Repaired and site reinstated.")
+        if target == JobStatus.COMPLETED:
+            return
+        with _at(steps[JobStatus.CLOSED]):
+            job = job_services.job_close(job=job, by=self._call_centre(code), note="Customer told the work is done.")
+        if target == JobStatus.CLOSED:
+            return
+        with _at(steps[JobStatus.REPORTED]):
+            job_services.job_mark_reported(job=job, by=self.users["analyst"])
+
+    def _loose_enquiries(self) -> None:
+        """New enquiries not yet on a job (some close to open jobs), and some answered on the call."""
+        for n in range(30):
+            received = self.now - timedelta(minutes=self.rng.randint(5, 36 * 60))
+            if self.open_places and n % 3 == 0:
+                code, service, issue, place = self.rng.choice(self.open_places)
+                self._log(code=code, service=service, issue=issue, received_at=received, place=place, near=True)
+                continue
+            code = self._weighted(COUNCIL_WEIGHTS)
+            service = self._weighted(SERVICE_WEIGHTS)
+            issue = self.rng.choice([i for (s, _c), i in self.issue_types.items() if s == service])
+            self._log(code=code, service=service, issue=issue, received_at=received, place=self._place(code))
+        for _ in range(15):
+            received = self.now - timedelta(hours=self.rng.uniform(1, 24 * 20))
+            code = self._weighted(COUNCIL_WEIGHTS)
+            service = self._weighted(SERVICE_WEIGHTS)
+            issue = self.rng.choice([i for (s, _c), i in self.issue_types.items() if s == service])
+            enquiry = self._log(code=code, service=service, issue=issue, received_at=received, place=self._place(code))
+            with _at(received + timedelta(minutes=8)):
+                enquiry_services.enquiry_resolve_at_first_contact(
+                    enquiry=enquiry, by=self._call_centre(code),
+                    outcome=self.rng.choice([
+                        "Planned shutdown notice explained; supply back at 4pm.",
+                        "Private pipe on the customer's side: advised to call a plumber.",
+                        "Told about the boil-water notice and where to find updates.",
+                    ]))
+
+    def run(self) -> int:
+        jobs = [status for status, count in STATUS_MIX for _ in range(count)]
+        self.rng.shuffle(jobs)
+        # Acknowledgement e-mails would flood the console: keep them in memory while seeding.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+            for target in jobs:
+                self._job(target)
+            self._loose_enquiries()
+        return Enquiry.objects.count()

@@ -1,0 +1,170 @@
+"""Every role and scope predicate in one place.
+
+Role predicates say what kind of work a user does; scope predicates say which
+organisation's records they may see; transition predicates (``may_*(instance, user)``)
+are what the state machines' ``permission=`` arguments call. Selectors turn the scope
+predicates into querysets, so a list and a detail page can never disagree.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .enums import OrganisationKind, Role
+
+if TYPE_CHECKING:
+    from enquiries.models import Enquiry
+    from jobs.models import Job
+
+    from .models import User
+
+
+def _active(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+def has_role(user, role: Role) -> bool:
+    return _active(user) and user.has_role(role)
+
+
+def is_call_centre(user) -> bool:
+    return has_role(user, Role.CALL_CENTRE)
+
+
+def is_case_manager(user) -> bool:
+    return has_role(user, Role.CASE_MANAGER) and works_for_utility(user)
+
+
+def is_crew(user) -> bool:
+    return has_role(user, Role.CREW) and works_for_contractor(user)
+
+
+def is_analyst(user) -> bool:
+    return has_role(user, Role.ANALYST)
+
+
+def is_admin(user) -> bool:
+    return has_role(user, Role.ADMIN)
+
+
+# Organisation scope -----------------------------------------------------------------
+
+def _org_kind(user) -> str | None:
+    organisation = getattr(user, "organisation", None)
+    return organisation.kind if organisation is not None else None
+
+
+def works_for_utility(user) -> bool:
+    return _active(user) and _org_kind(user) == OrganisationKind.UTILITY
+
+
+def works_for_council(user) -> bool:
+    return _active(user) and _org_kind(user) == OrganisationKind.COUNCIL
+
+
+def works_for_contractor(user) -> bool:
+    return _active(user) and _org_kind(user) == OrganisationKind.CONTRACTOR
+
+
+def sees_all_councils(user) -> bool:
+    """Utility staff work for every client council; council staff for their own only."""
+    return works_for_utility(user)
+
+
+def council_in_scope(user, council_id: int | None) -> bool:
+    if sees_all_councils(user):
+        return True
+    return works_for_council(user) and council_id is not None and council_id == user.organisation_id
+
+
+# What a user may see ----------------------------------------------------------------
+
+def may_view_enquiries(user) -> bool:
+    return (is_call_centre(user) and (works_for_council(user) or works_for_utility(user))) or (
+        (is_case_manager(user) or is_analyst(user)) and works_for_utility(user)
+    )
+
+
+def may_view_enquiry(user, enquiry: Enquiry) -> bool:
+    return may_view_enquiries(user) and council_in_scope(user, enquiry.council_id)
+
+
+def may_log_enquiry(user) -> bool:
+    return is_call_centre(user) and (works_for_council(user) or works_for_utility(user))
+
+
+def may_view_jobs(user) -> bool:
+    return may_view_enquiries(user) or is_crew(user)
+
+
+def crew_sees_status(status: str) -> bool:
+    from jobs.enums import CREW_VISIBLE_STATUSES
+
+    return status in CREW_VISIBLE_STATUSES
+
+
+def may_view_job(user, job: Job) -> bool:
+    if is_crew(user) and job.contractor_id == user.organisation_id and crew_sees_status(job.status):
+        return True
+    return may_view_enquiries(user) and council_in_scope(user, job.council_id)
+
+
+def may_triage(user) -> bool:
+    """Case managers turn enquiries into jobs and run them."""
+    return is_case_manager(user)
+
+
+# Transition predicates: (instance, user) -------------------------------------------
+
+def may_triage_job(job: Job, user: User) -> bool:
+    return is_case_manager(user)
+
+
+def may_work_job_on_site(job: Job, user: User) -> bool:
+    """The crew of the contractor the job was dispatched to, or a case manager for them."""
+    if is_crew(user):
+        return job.contractor_id is not None and job.contractor_id == user.organisation_id
+    return is_case_manager(user)
+
+
+def may_close_job(job: Job, user: User) -> bool:
+    """The council closes the call ticket; the utility's case manager may too."""
+    if is_case_manager(user):
+        return True
+    return is_call_centre(user) and council_in_scope(user, job.council_id)
+
+
+def may_report_job(job: Job, user: User) -> bool:
+    return is_analyst(user)
+
+
+def may_link_enquiry(enquiry: Enquiry, user: User) -> bool:
+    """Case managers link enquiries; call-centre staff may link at intake, in their council."""
+    if is_case_manager(user):
+        return True
+    return is_call_centre(user) and council_in_scope(user, enquiry.council_id)
+
+
+def may_resolve_enquiry(enquiry: Enquiry, user: User) -> bool:
+    return may_link_enquiry(enquiry, user)
+
+
+def may_close_enquiry(enquiry: Enquiry, user: User) -> bool:
+    return is_case_manager(user) or (is_call_centre(user) and council_in_scope(user, enquiry.council_id))
+
+
+def home_url_name(user) -> str | None:
+    """The home page of the first role this user holds."""
+    for _role, predicate, url_name in ROLE_HOMES:
+        if predicate(user):
+            return url_name
+    return None
+
+
+ROLE_HOMES = (
+    (Role.CALL_CENTRE, may_log_enquiry, "enquiries:home"),
+    (Role.CASE_MANAGER, is_case_manager, "jobs:triage"),
+    (Role.CREW, is_crew, "jobs:crew-queue"),
+    (Role.ANALYST, is_analyst, "reporting:dashboard"),
+    (Role.ADMIN, is_admin, "accounts:admin-home"),
+)

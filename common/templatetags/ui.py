@@ -1,0 +1,77 @@
+from datetime import datetime, timedelta
+
+from django import template
+from django.utils import timezone
+
+register = template.Library()
+
+STATUS_STYLES = {
+    # enquiries
+    "new": "text-bg-primary",
+    "linked": "text-bg-info",
+    "resolved": "text-bg-success",
+    # jobs
+    "logged": "text-bg-primary",
+    "triaged": "text-bg-primary",
+    "allocated": "text-bg-info",
+    "dispatched": "text-bg-info",
+    "attended": "text-bg-warning",
+    "assessed": "text-bg-warning",
+    "in_repair": "text-bg-warning",
+    "completed": "text-bg-success",
+    "closed": "text-bg-secondary",
+    "reported": "text-bg-dark",
+    "cancelled": "text-bg-light border",
+}
+
+
+@register.filter
+def status_class(status: str) -> str:
+    return STATUS_STYLES.get(status, "text-bg-secondary")
+
+
+def _short_duration(delta: timedelta) -> str:
+    minutes = int(abs(delta.total_seconds()) // 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours = minutes // 60
+    if hours < 48:
+        return f"{hours} h {minutes % 60:02d} m" if hours < 10 else f"{hours} h"
+    return f"{hours // 24} d {hours % 24} h"
+
+
+@register.filter
+def age(moment: datetime | None) -> str:
+    """How long ago: '25 min', '3 h 05 m', '4 d 2 h'."""
+    if moment is None:
+        return ""
+    return _short_duration(timezone.now() - moment)
+
+
+@register.filter
+def due_in(moment: datetime | None) -> str:
+    """'in 2 h 10 m' or '3 h overdue'."""
+    if moment is None:
+        return ""
+    delta = moment - timezone.now()
+    if delta.total_seconds() < 0:
+        return f"{_short_duration(delta)} overdue"
+    return f"in {_short_duration(delta)}"
+
+
+@register.filter
+def is_past(moment: datetime | None) -> bool:
+    return moment is not None and moment < timezone.now()
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes) -> str:
+    """The current query string with some parameters replaced (None removes one)."""
+    params = context["request"].GET.copy()
+    for key, value in changes.items():
+        if value is None or value == "":
+            params.pop(key, None)
+        else:
+            params[key] = value
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"

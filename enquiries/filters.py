@@ -1,0 +1,60 @@
+import re
+
+import django_filters
+from django import forms
+from django.db.models import Q
+
+from accounts import permissions
+from accounts.models import Organisation
+from accounts.selectors import councils_visible_to
+
+from .enums import EnquiryStatus, Service
+from .models import Enquiry, IssueType
+from .text import phone_digits
+
+REFERENCE = re.compile(r"^(ENQ|JOB)-\d{4}-\d{1,6}$", re.I)
+
+
+class EnquiryFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label="Search", method="search",
+                                  widget=forms.TextInput(attrs={"placeholder": "Reference, name, phone or address",
+                                                                "type": "search"}))
+    status = django_filters.ChoiceFilter(choices=EnquiryStatus.choices, empty_label="Any status")
+    council = django_filters.ModelChoiceFilter(queryset=Organisation.objects.none(), empty_label="Any council")
+    service = django_filters.ChoiceFilter(choices=Service.choices, empty_label="Any service")
+    issue_type = django_filters.ModelChoiceFilter(queryset=IssueType.objects.all(), empty_label="Any issue type")
+    received_from = django_filters.DateFilter(field_name="received_at", lookup_expr="date__gte", label="Received from",
+                                              widget=forms.DateInput(attrs={"type": "date"}))
+    received_to = django_filters.DateFilter(field_name="received_at", lookup_expr="date__lte", label="Received to",
+                                            widget=forms.DateInput(attrs={"type": "date"}))
+    callback_requested = django_filters.BooleanFilter(
+        label="Call-back", widget=forms.Select(choices=[("", "Call-back: any"), ("true", "Call-back requested"),
+                                                        ("false", "No call-back")]))
+
+    class Meta:
+        model = Enquiry
+        fields = []
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.show_council = permissions.sees_all_councils(user)
+        if self.show_council:
+            self.filters["council"].queryset = councils_visible_to(user=user)
+        else:
+            del self.filters["council"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        if REFERENCE.match(value):
+            value = value.upper()
+            if value.startswith("JOB"):
+                return queryset.filter(job__reference=value)
+            return queryset.filter(reference=value)
+        digits = phone_digits(value)
+        if len(digits) >= 3 and not any(ch.isalpha() for ch in value):
+            return queryset.filter(customer__phone_digits__startswith=digits)
+        return queryset.filter(
+            Q(customer__name__icontains=value) | Q(street_address__icontains=value) | Q(reference__icontains=value)
+        )

@@ -1,0 +1,183 @@
+"""Writes for enquiries and customers. Views and tasks call these, nothing else writes."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django_fsm import has_transition_perm
+
+from accounts import permissions
+from accounts.models import Organisation, Suburb
+
+from .enums import ContactChannel, EnquiryStatus, Service
+from .models import Customer, Enquiry, IssueType
+from .references import reference_next
+from .text import phone_digits
+
+
+def customer_save(
+    *,
+    council: Organisation,
+    customer: Customer | None = None,
+    name: str,
+    phone: str = "",
+    email: str = "",
+    postal_address: str = "",
+    preferred_channel: str = ContactChannel.PHONE,
+) -> Customer:
+    """Create a customer, or bring an existing one's contact details up to date."""
+    if customer is not None and customer.council_id != council.pk:
+        raise ValidationError("That customer belongs to another council.")
+    if not (phone.strip() or email.strip() or postal_address.strip()):
+        raise ValidationError("Give at least one way to reach the customer: phone, email or postal address.")
+    if preferred_channel in (ContactChannel.PHONE, ContactChannel.SMS) and not phone.strip():
+        raise ValidationError({"customer_phone": "A phone number is needed for the preferred channel."})
+    if preferred_channel == ContactChannel.EMAIL and not email.strip():
+        raise ValidationError({"customer_email": "An email address is needed for the preferred channel."})
+    if preferred_channel == ContactChannel.LETTER and not postal_address.strip():
+        raise ValidationError({"customer_postal_address": "A postal address is needed for letters."})
+    customer = customer or Customer(council=council)
+    customer.name = name.strip()
+    customer.phone = phone.strip()
+    customer.phone_digits = phone_digits(phone)
+    customer.email = email.strip()
+    customer.postal_address = postal_address.strip()
+    customer.preferred_channel = preferred_channel
+    customer.full_clean()
+    customer.save()
+    return customer
+
+
+def _check_received_at(received_at: datetime, backdate_reason: str, now: datetime) -> None:
+    if received_at > now + timedelta(minutes=2):
+        raise ValidationError({"received_at": "The received time cannot be in the future."})
+    tolerance = timedelta(minutes=settings.BACKDATE_TOLERANCE_MINUTES)
+    if now - received_at > tolerance and not backdate_reason.strip():
+        raise ValidationError(
+            {"backdate_reason": "Say why the received time is earlier than now (for example an after-hours call)."}
+        )
+
+
+@transaction.atomic
+def enquiry_log(
+    *,
+    by,
+    council: Organisation,
+    customer_details: dict,
+    existing_customer: Customer | None = None,
+    street_address: str,
+    suburb: Suburb,
+    service: str,
+    issue_type: IssueType,
+    description: str,
+    latitude: Decimal | None = None,
+    longitude: Decimal | None = None,
+    asset_id: str = "",
+    callback_requested: bool = False,
+    callback_best_time: str = "",
+    channel: str,
+    received_at: datetime | None = None,
+    backdate_reason: str = "",
+    link_job=None,
+) -> Enquiry:
+    """Log a customer's enquiry and, when the caller chose one, link it to an open job.
+
+    The customer is found again (``existing_customer``) or created, and their contact
+    details brought up to date from ``customer_details`` (name, phone, email,
+    postal_address, preferred_channel), in the same transaction.
+    """
+    if not permissions.may_log_enquiry(by) or not permissions.council_in_scope(by, council.pk):
+        raise PermissionDenied
+    now = timezone.now()
+    received_at = received_at or now
+    errors = {}
+    if suburb.council_id != council.pk:
+        errors["suburb"] = f"{suburb.name} is not in {council.name}."
+    if issue_type.service != service:
+        errors["issue_type"] = f"{issue_type.name} is not a {Service(service).label.lower()} issue."
+    if existing_customer is not None and existing_customer.council_id != council.pk:
+        errors["customer"] = "That customer belongs to another council."
+    if (latitude is None) != (longitude is None):
+        errors["latitude"] = "Give both latitude and longitude, or neither."
+    if errors:
+        raise ValidationError(errors)
+    _check_received_at(received_at, backdate_reason, now)
+    customer = customer_save(council=council, customer=existing_customer, **customer_details)
+
+    enquiry = Enquiry(
+        reference=reference_next(prefix="ENQ", at=now),
+        council=council,
+        customer=customer,
+        street_address=street_address.strip(),
+        suburb=suburb,
+        latitude=latitude,
+        longitude=longitude,
+        asset_id=asset_id.strip(),
+        service=service,
+        issue_type=issue_type,
+        description=description.strip(),
+        callback_requested=callback_requested,
+        callback_best_time=callback_best_time.strip() if callback_requested else "",
+        channel=channel,
+        received_at=received_at,
+        backdate_reason=backdate_reason.strip() if now - received_at > timedelta(
+            minutes=settings.BACKDATE_TOLERANCE_MINUTES) else "",
+        logged_at=now,
+        logged_by=by,
+    )
+    enquiry.save()
+    if link_job is not None:
+        from jobs.services import enquiry_link_to_job
+
+        enquiry_link_to_job(enquiry=enquiry, job=link_job, by=by)
+
+    if customer.email:
+        from .tasks import enquiry_send_acknowledgement
+
+        transaction.on_commit(lambda: enquiry_send_acknowledgement.delay(enquiry.pk))
+    return enquiry
+
+
+@transaction.atomic
+def enquiry_resolve_at_first_contact(*, enquiry: Enquiry, outcome: str, by) -> Enquiry:
+    """An information-only enquiry answered on the call: no job needed."""
+    enquiry = Enquiry.objects.select_for_update().get(pk=enquiry.pk)
+    if not outcome.strip():
+        raise ValidationError({"outcome": "Say what the customer was told."})
+    if not has_transition_perm(enquiry.resolve_at_first_contact, by):
+        if enquiry.status != EnquiryStatus.NEW:
+            raise ValidationError(f"{enquiry.reference} is already {enquiry.get_status_display().lower()}.")
+        raise PermissionDenied
+    enquiry.resolve_at_first_contact(outcome=outcome, by=by, description=outcome.strip())
+    enquiry.save()
+    return enquiry
+
+
+@transaction.atomic
+def enquiry_send_acknowledgement(*, enquiry_id: int) -> bool:
+    """E-mail the customer their reference once. Safe to run twice: the second run sends nothing."""
+    from django.core.mail import send_mail
+    from django.template.loader import render_to_string
+
+    enquiry = (
+        Enquiry.objects.select_for_update(of=("self",))
+        .select_related("customer", "council", "issue_type")
+        .filter(pk=enquiry_id)
+        .first()
+    )
+    if enquiry is None or enquiry.acknowledged_at is not None or not enquiry.customer.email:
+        return False
+    context = {"enquiry": enquiry}
+    send_mail(
+        subject=f"Your enquiry {enquiry.reference} to {enquiry.council.name}",
+        message=render_to_string("enquiries/email/acknowledgement.txt", context),
+        from_email=None,
+        recipient_list=[enquiry.customer.email],
+    )
+    Enquiry.objects.filter(pk=enquiry.pk).update(acknowledged_at=timezone.now())
+    return True

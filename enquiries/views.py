@@ -1,0 +1,269 @@
+from django.contrib import messages
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+from django_fsm import has_transition_perm
+from django_fsm_log.models import StateLog
+
+from accounts import permissions
+from accounts.decorators import role_required
+from accounts.selectors import suburbs_for_council
+from common.pagination import keyset_page
+from jobs.enums import OPEN_STATUSES
+from jobs.selectors import jobs_visible_to
+from jobs.services import JobChanged, enquiry_link_to_job
+
+from . import selectors, services
+from .enums import EnquiryStatus
+from .filters import EnquiryFilter
+from .forms import CUSTOMER_FIELD_NAMES, EnquiryForm, LinkToJobForm, ResolveForm
+from .models import Enquiry, IssueType
+
+
+def _enquiry_or_404(user, reference: str) -> Enquiry:
+    try:
+        return selectors.enquiry_for_page(user=user, reference=reference)
+    except Enquiry.DoesNotExist as exc:
+        raise Http404("No such enquiry") from exc
+
+
+@role_required(permissions.may_log_enquiry)
+def home(request):
+    """Call-centre home: log the next call; today's enquiries; call-backs still wanted."""
+    mine = selectors.enquiry_list(user=request.user).filter(logged_by=request.user)[:10]
+    callbacks = selectors.enquiry_list(user=request.user).filter(
+        callback_requested=True, status__in=[EnquiryStatus.NEW, EnquiryStatus.LINKED]
+    )[:10]
+    return render(request, "enquiries/home.html", {"mine": mine, "callbacks": callbacks})
+
+
+@role_required(permissions.may_view_enquiries)
+@require_GET
+def enquiry_list(request):
+    enquiry_filter = EnquiryFilter(request.GET or None, queryset=selectors.enquiry_list(user=request.user),
+                                   user=request.user)
+    queryset = enquiry_filter.qs if enquiry_filter.is_bound and enquiry_filter.is_valid() else enquiry_filter.queryset
+    page = keyset_page(queryset, time_field="received_at", after=request.GET.get("after"),
+                       before=request.GET.get("before"))
+    context = {
+        "filter": enquiry_filter,
+        "page": page,
+        "can_create_job": permissions.may_triage(request.user),
+        "can_log": permissions.may_log_enquiry(request.user),
+        "selected": set(request.GET.getlist("selected")),
+    }
+    template = "enquiries/_enquiry_table.html" if request.htmx and request.htmx.target == "enquiry-results" \
+        else "enquiries/enquiry_list.html"
+    return render(request, template, context)
+
+
+@role_required(permissions.may_log_enquiry)
+@require_http_methods(["GET", "POST"])
+def enquiry_create(request):
+    form = EnquiryForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        link_job = None
+        if data.get("link_job"):
+            link_job = jobs_visible_to(user=request.user).filter(
+                reference=data["link_job"], status__in=OPEN_STATUSES
+            ).first()
+            if link_job is None:
+                form.add_error(None, f"{data['link_job']} is no longer open; choose again or log without linking.")
+        if not form.errors:
+            try:
+                enquiry = services.enquiry_log(
+                    by=request.user,
+                    council=data["council"],
+                    existing_customer=data.get("customer"),
+                    customer_details=form.customer_details(),
+                    street_address=data["street_address"],
+                    suburb=data["suburb"],
+                    latitude=data.get("latitude"),
+                    longitude=data.get("longitude"),
+                    asset_id=data.get("asset_id", ""),
+                    service=data["service"],
+                    issue_type=data["issue_type"],
+                    description=data["description"],
+                    callback_requested=data.get("callback_requested", False),
+                    callback_best_time=data.get("callback_best_time", ""),
+                    channel=data["channel"],
+                    received_at=data.get("received_at"),
+                    backdate_reason=data.get("backdate_reason", ""),
+                    link_job=link_job,
+                )
+            except ValidationError as exc:
+                _add_service_errors(form, exc)
+            except JobChanged:
+                form.add_error(None, f"{data['link_job']} changed while you were logging; choose again.")
+            else:
+                linked = f" and linked to {enquiry.job.reference}" if enquiry.job_id else ""
+                messages.success(request, f"Enquiry {enquiry.reference} logged{linked}. Read the reference "
+                                          "back to the caller.", extra_tags="reference")
+                return redirect("enquiries:enquiry-detail", reference=enquiry.reference)
+    return render(request, "enquiries/enquiry_form.html", {"form": form,
+                                                           "customer_fields": CUSTOMER_FIELD_NAMES},
+                  status=400 if form.errors else 200)
+
+
+def _add_service_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+@role_required(permissions.may_view_enquiries)
+@require_GET
+def enquiry_detail(request, reference):
+    enquiry = _enquiry_or_404(request.user, reference)
+    history = StateLog.objects.filter(
+        content_type=ContentType.objects.get_for_model(Enquiry), object_id=enquiry.pk
+    ).select_related("by").order_by("timestamp")
+    user = request.user
+    context = {
+        "enquiry": enquiry,
+        "history": history,
+        "can_resolve": has_transition_perm(enquiry.resolve_at_first_contact, user),
+        "can_link": has_transition_perm(enquiry.link_to_job, user) and permissions.may_triage(user),
+        "can_create_job": enquiry.status == EnquiryStatus.NEW and permissions.may_triage(user),
+        "job_visible": enquiry.job_id is not None and permissions.may_view_jobs(user),
+    }
+    return render(request, "enquiries/enquiry_detail.html", context)
+
+
+@role_required(permissions.may_view_enquiries)
+@require_http_methods(["GET", "POST"])
+def enquiry_resolve(request, reference):
+    enquiry = _enquiry_or_404(request.user, reference)
+    if not has_transition_perm(enquiry.resolve_at_first_contact, request.user):
+        if enquiry.status != EnquiryStatus.NEW:
+            messages.warning(request, f"{enquiry.reference} is already {enquiry.get_status_display().lower()}.")
+            return redirect("enquiries:enquiry-detail", reference=reference)
+        raise PermissionDenied
+    form = ResolveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.enquiry_resolve_at_first_contact(enquiry=enquiry, outcome=form.cleaned_data["outcome"],
+                                                      by=request.user)
+        except ValidationError as exc:
+            _add_service_errors(form, exc)
+        else:
+            messages.success(request, f"{enquiry.reference} resolved at first contact.")
+            return redirect("enquiries:enquiry-detail", reference=reference)
+    return render(request, "enquiries/enquiry_resolve.html", {"enquiry": enquiry, "form": form},
+                  status=400 if form.errors else 200)
+
+
+@role_required(permissions.may_triage)
+@require_http_methods(["GET", "POST"])
+def enquiry_link(request, reference):
+    """'Link to job' for a case manager: nearby open jobs offered, or any job by reference."""
+    enquiry = _enquiry_or_404(request.user, reference)
+    if enquiry.status != EnquiryStatus.NEW:
+        messages.warning(request, f"{enquiry.reference} is already {enquiry.get_status_display().lower()}.")
+        return redirect("enquiries:enquiry-detail", reference=reference)
+    form = LinkToJobForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        job = jobs_visible_to(user=request.user).filter(reference=form.cleaned_data["job_reference"]).first()
+        if job is None:
+            form.add_error("job_reference", "No job with that reference.")
+        else:
+            try:
+                enquiry_link_to_job(enquiry=enquiry, job=job, by=request.user)
+            except ValidationError as exc:
+                form.add_error("job_reference", exc)
+            except JobChanged:
+                form.add_error("job_reference", f"{job.reference} changed just now; try again.")
+            else:
+                messages.success(request, f"{enquiry.reference} linked to {job.reference}.")
+                return redirect("jobs:job-detail", reference=job.reference)
+    candidates = selectors.duplicate_candidates(
+        user=request.user, council_id=enquiry.council_id, service=enquiry.service,
+        street_address=enquiry.street_address, latitude=enquiry.latitude, longitude=enquiry.longitude,
+        radius_m=enquiry.issue_type.duplicate_radius_m,
+    )
+    return render(request, "enquiries/enquiry_link.html",
+                  {"enquiry": enquiry, "form": form, "candidates": candidates},
+                  status=400 if form.errors else 200)
+
+
+# htmx partials for the Log enquiry form ------------------------------------------------
+
+@role_required(permissions.may_log_enquiry)
+@require_GET
+def customer_search(request):
+    council_id = _int(request.GET.get("council"))
+    customers = selectors.customer_search(user=request.user, council_id=council_id,
+                                          query=request.GET.get("customer_query", ""))
+    return render(request, "enquiries/_customer_results.html",
+                  {"customers": customers, "query": request.GET.get("customer_query", "")})
+
+
+@role_required(permissions.may_log_enquiry)
+@require_GET
+def customer_pick(request, pk):
+    customer = selectors.customers_visible_to(user=request.user).filter(pk=pk).first()
+    if customer is None:
+        raise Http404("No such customer")
+    form = EnquiryForm(user=request.user, initial={
+        "customer": customer.pk,
+        "customer_name": customer.name,
+        "customer_phone": customer.phone,
+        "customer_email": customer.email,
+        "customer_postal_address": customer.postal_address,
+        "preferred_channel": customer.preferred_channel,
+    })
+    recent = selectors.enquiry_list(user=request.user).filter(customer=customer)[:5]
+    return render(request, "enquiries/_customer_fields.html",
+                  {"form": form, "customer": customer, "recent": recent})
+
+
+@role_required(permissions.may_log_enquiry)
+@require_GET
+def duplicate_candidates(request):
+    council_id = _int(request.GET.get("council"))
+    service = request.GET.get("service", "")
+    issue_type = IssueType.objects.filter(pk=_int(request.GET.get("issue_type"))).first()
+    candidates = []
+    if council_id and service and permissions.council_in_scope(request.user, council_id):
+        candidates = selectors.duplicate_candidates(
+            user=request.user, council_id=council_id, service=service,
+            street_address=request.GET.get("street_address", ""),
+            latitude=_decimal(request.GET.get("latitude")), longitude=_decimal(request.GET.get("longitude")),
+            radius_m=issue_type.duplicate_radius_m if issue_type else 200,
+        )
+    return render(request, "enquiries/_duplicates.html", {
+        "candidates": candidates, "chosen": request.GET.get("link_job", ""),
+        "searched": bool(council_id and service),
+    })
+
+
+@role_required(permissions.may_log_enquiry)
+@require_GET
+def suburb_options(request):
+    council_id = _int(request.GET.get("council"))
+    if council_id and not permissions.council_in_scope(request.user, council_id):
+        raise Http404("No such council")
+    return render(request, "enquiries/_suburb_options.html",
+                  {"suburbs": suburbs_for_council(council_id=council_id)})
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _decimal(value):
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        number = Decimal(value)
+    except (TypeError, ValueError, InvalidOperation):
+        return None
+    return number if number.is_finite() else None

@@ -1,0 +1,80 @@
+from django.db import models
+
+
+class Stage(models.TextChoices):
+    ENQUIRY = "enquiry", "Enquiry"
+    UPDATES = "updates", "Updates"
+    MANAGE = "manage", "Manage"
+    CLOSE = "close", "Close"
+    REPORTING = "reporting", "Reporting"
+
+
+class JobStatus(models.TextChoices):
+    LOGGED = "logged", "Logged"
+    TRIAGED = "triaged", "Triaged"
+    ALLOCATED = "allocated", "Allocated"
+    DISPATCHED = "dispatched", "Dispatched"
+    ATTENDED = "attended", "Attended"
+    ASSESSED = "assessed", "Assessed"
+    IN_REPAIR = "in_repair", "In repair"
+    COMPLETED = "completed", "Completed"
+    CLOSED = "closed", "Closed"
+    REPORTED = "reported", "Reported"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+# The stage is derived from the status, never stored.
+STAGE_OF_STATUS = {
+    JobStatus.LOGGED: Stage.ENQUIRY,
+    JobStatus.TRIAGED: Stage.ENQUIRY,
+    JobStatus.ALLOCATED: Stage.ENQUIRY,
+    JobStatus.DISPATCHED: Stage.ENQUIRY,
+    JobStatus.ATTENDED: Stage.UPDATES,
+    JobStatus.ASSESSED: Stage.UPDATES,
+    JobStatus.IN_REPAIR: Stage.MANAGE,
+    JobStatus.COMPLETED: Stage.MANAGE,
+    JobStatus.CLOSED: Stage.CLOSE,
+    JobStatus.REPORTED: Stage.REPORTING,
+    JobStatus.CANCELLED: None,
+}
+
+OPEN_STATUSES = (
+    JobStatus.LOGGED,
+    JobStatus.TRIAGED,
+    JobStatus.ALLOCATED,
+    JobStatus.DISPATCHED,
+    JobStatus.ATTENDED,
+    JobStatus.ASSESSED,
+    JobStatus.IN_REPAIR,
+    JobStatus.COMPLETED,
+)
+# Until the crew arrives, the attendance target is the one that matters.
+AWAITING_ATTENDANCE = (JobStatus.LOGGED, JobStatus.TRIAGED, JobStatus.ALLOCATED, JobStatus.DISPATCHED)
+# Work still to do before the resolution target is met.
+AWAITING_RESOLUTION = AWAITING_ATTENDANCE + (JobStatus.ATTENDED, JobStatus.ASSESSED, JobStatus.IN_REPAIR)
+TO_TRIAGE = (JobStatus.LOGGED, JobStatus.TRIAGED)
+CREW_VISIBLE_STATUSES = (
+    JobStatus.DISPATCHED,
+    JobStatus.ATTENDED,
+    JobStatus.ASSESSED,
+    JobStatus.IN_REPAIR,
+    JobStatus.COMPLETED,
+    JobStatus.CLOSED,
+    JobStatus.REPORTED,
+    JobStatus.CANCELLED,
+)
+CREW_ACTIVE_STATUSES = (JobStatus.DISPATCHED, JobStatus.ATTENDED, JobStatus.ASSESSED, JobStatus.IN_REPAIR)
+
+
+class JobEventKind(models.TextChoices):
+    NOTE = "note", "Internal note"
+    ENQUIRY_LINKED = "enquiry_linked", "Enquiry linked"
+    LOCATION_CHANGED = "location_changed", "Location changed"
+
+
+class CancelReason(models.TextChoices):
+    DUPLICATE = "duplicate", "Duplicate of another job"
+    NO_FAULT = "no_fault", "No fault found"
+    NOT_OUR_ASSET = "not_our_asset", "Private or third-party asset"
+    CUSTOMER_WITHDREW = "customer_withdrew", "Customer withdrew the request"
+    OTHER = "other", "Other"

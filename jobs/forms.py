@@ -1,0 +1,110 @@
+from crispy_forms.helper import FormHelper
+from django import forms
+
+from accounts.models import Suburb
+from accounts.selectors import case_managers, contractors, suburbs_for_council
+
+from .enums import CancelReason
+from .models import Category, Priority
+
+
+class JobActionForm(forms.Form):
+    """Every job form carries the version it was loaded at: a stale one is refused, not applied."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    submit_label = "Save"
+
+    def __init__(self, *args, job, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.job = job
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+
+    def service_kwargs(self) -> dict:
+        return {name: value for name, value in self.cleaned_data.items() if name != "version"}
+
+
+class CategoriseForm(JobActionForm):
+    submit_label = "Categorise"
+    category = forms.ModelChoiceField(queryset=Category.objects.none(), empty_label="Choose a category")
+    priority = forms.ModelChoiceField(queryset=Priority.objects.filter(is_active=True), empty_label="Choose a priority")
+    note = forms.CharField(label="Note for the timeline", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, job, **kwargs):
+        super().__init__(*args, job=job, **kwargs)
+        self.fields["category"].queryset = Category.objects.filter(service=job.service, is_active=True)
+        self.fields["priority"].label_from_instance = lambda p: f"{p.name} {p.label}: {p.target_summary}"
+        if not self.is_bound:
+            self.initial.setdefault("category", job.category_id)
+            self.initial.setdefault("priority", job.priority_id)
+
+
+class AllocateForm(JobActionForm):
+    submit_label = "Allocate case manager"
+    case_manager = forms.ModelChoiceField(queryset=None, empty_label="Choose a case manager")
+    note = forms.CharField(label="Note for the timeline", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, job, user=None, **kwargs):
+        super().__init__(*args, job=job, **kwargs)
+        self.fields["case_manager"].queryset = case_managers()
+        if not self.is_bound:
+            self.initial.setdefault("case_manager", job.case_manager_id or (user.pk if user else None))
+
+
+class DispatchForm(JobActionForm):
+    submit_label = "Dispatch to contractor"
+    contractor = forms.ModelChoiceField(queryset=None, empty_label="Choose a contractor")
+    note = forms.CharField(label="Instructions for the crew", required=False,
+                           widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, job, **kwargs):
+        super().__init__(*args, job=job, **kwargs)
+        self.fields["contractor"].queryset = contractors()
+        if not self.is_bound:
+            self.initial.setdefault("contractor", job.contractor_id)
+
+
+class CancelForm(JobActionForm):
+    submit_label = "Cancel job"
+    reason = forms.ChoiceField(label="Why", choices=[("", "Choose a reason")] + CancelReason.choices)
+    note = forms.CharField(label="Details", required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                           help_text="Required when the reason is Other.")
+
+
+class ReopenForm(JobActionForm):
+    submit_label = "Reopen job"
+    reason = forms.CharField(label="Why the job is reopened", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class LocationForm(JobActionForm):
+    submit_label = "Save location"
+    street_address = forms.CharField(max_length=200)
+    suburb = forms.ModelChoiceField(queryset=Suburb.objects.none())
+    latitude = forms.DecimalField(required=False, max_digits=9, decimal_places=6, min_value=-47.5, max_value=-34.0)
+    longitude = forms.DecimalField(required=False, max_digits=9, decimal_places=6, min_value=166.0, max_value=179.0)
+
+    def __init__(self, *args, job, **kwargs):
+        super().__init__(*args, job=job, **kwargs)
+        self.fields["suburb"].queryset = suburbs_for_council(council_id=job.council_id)
+        if not self.is_bound:
+            for name in ("street_address", "latitude", "longitude"):
+                self.initial.setdefault(name, getattr(job, name))
+            self.initial.setdefault("suburb", job.suburb_id)
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(label="Add an internal note", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CreateJobForm(forms.Form):
+    enquiries = forms.ModelMultipleChoiceField(queryset=None, error_messages={
+        "required": "Tick the enquiries the job is for.",
+        "invalid_choice": "One of the chosen enquiries is no longer available.",
+        "invalid_pk_value": "One of the chosen enquiries is no longer available.",
+    })
+    next = forms.CharField(required=False)
+
+    def __init__(self, *args, enquiries_queryset, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["enquiries"].queryset = enquiries_queryset

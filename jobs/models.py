@@ -1,0 +1,427 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, transition
+from django_fsm_log.decorators import fsm_log_by, fsm_log_description
+
+from accounts import permissions
+from accounts.enums import OrganisationKind
+from enquiries.enums import Service
+
+from .due_dates import due_dates_for
+from .enums import (
+    AWAITING_ATTENDANCE,
+    AWAITING_RESOLUTION,
+    OPEN_STATUSES,
+    STAGE_OF_STATUS,
+    CancelReason,
+    JobEventKind,
+    JobStatus,
+)
+
+
+class Priority(models.Model):
+    """A service level: how soon a job must be attended and resolved (reference data)."""
+
+    name = models.CharField(max_length=10, unique=True, help_text="Short name such as P1.")
+    label = models.CharField(max_length=60, help_text="What it means, e.g. 'Emergency'.")
+    is_urgent = models.BooleanField(
+        "urgent", default=False, help_text="Counted as an urgent call-out in the national KPIs."
+    )
+    attendance_target_hours = models.DecimalField(max_digits=6, decimal_places=2)
+    resolution_target_hours = models.DecimalField(max_digits=6, decimal_places=2)
+    business_hours = models.BooleanField(
+        default=False,
+        help_text="Count only working hours (weekdays, not public holidays) instead of clock hours.",
+    )
+    sort_order = models.PositiveSmallIntegerField(default=100)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+        verbose_name_plural = "priorities"
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.label}"
+
+    @property
+    def target_summary(self) -> str:
+        unit = "business hours" if self.business_hours else "hours"
+        return (
+            f"attend within {self.attendance_target_hours.normalize():f} {unit}, "
+            f"resolve within {self.resolution_target_hours.normalize():f} {unit}"
+        )
+
+
+class Category(models.Model):
+    """The utility's classification of a job, per service (reference data)."""
+
+    service = models.CharField(max_length=20, choices=Service.choices)
+    name = models.CharField(max_length=80)
+    sort_order = models.PositiveSmallIntegerField(default=100)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["service", "sort_order", "name"]
+        verbose_name_plural = "categories"
+        constraints = [models.UniqueConstraint(fields=["service", "name"], name="category_unique_per_service")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _is_categorised(job) -> bool:
+    return job.category_id is not None and job.priority_id is not None
+
+
+def _has_case_manager(job) -> bool:
+    return job.case_manager_id is not None
+
+
+def _has_contractor(job) -> bool:
+    return job.contractor_id is not None
+
+
+def _has_arrival(job) -> bool:
+    return job.attended_at is not None
+
+
+def _status_after_categorise(job, **kwargs):
+    return JobStatus.TRIAGED if job.status == JobStatus.LOGGED else job.status
+
+
+def _status_after_allocate(job, **kwargs):
+    return JobStatus.ALLOCATED if job.status in (JobStatus.LOGGED, JobStatus.TRIAGED) else job.status
+
+
+def _status_after_reopen(job, **kwargs):
+    if job.case_manager_id:
+        return JobStatus.ALLOCATED
+    if job.category_id and job.priority_id:
+        return JobStatus.TRIAGED
+    return JobStatus.LOGGED
+
+
+_BEFORE_DISPATCH = [JobStatus.LOGGED, JobStatus.TRIAGED, JobStatus.ALLOCATED]
+_WORKING = [JobStatus.DISPATCHED, JobStatus.ATTENDED, JobStatus.ASSESSED, JobStatus.IN_REPAIR]
+
+
+class Job(ConcurrentTransitionMixin, models.Model):
+    """A call ticket: the work that one or several customer enquiries describe."""
+
+    reference = models.CharField(max_length=20, unique=True, editable=False)
+    council = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="jobs",
+        limit_choices_to={"kind": OrganisationKind.COUNCIL},
+    )
+    service = models.CharField(max_length=20, choices=Service.choices)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, null=True, blank=True, related_name="jobs")
+    priority = models.ForeignKey(Priority, on_delete=models.PROTECT, null=True, blank=True, related_name="jobs")
+    status = FSMField(max_length=20, choices=JobStatus.choices, default=JobStatus.LOGGED, protected=True)
+    case_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="managed_jobs"
+    )
+    contractor = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="contracted_jobs",
+        limit_choices_to={"kind": OrganisationKind.CONTRACTOR},
+    )
+
+    street_address = models.CharField(max_length=200)
+    suburb = models.ForeignKey("accounts.Suburb", on_delete=models.PROTECT, related_name="jobs")
+    street_key = models.CharField(max_length=120, blank=True, editable=False,
+                                  help_text="The street name, normalised, for same-street duplicate search.")
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+
+    notified_at = models.DateTimeField(help_text="The earliest linked enquiry's received time.")
+    attendance_due_at = models.DateTimeField(null=True, blank=True)
+    resolution_due_at = models.DateTimeField(null=True, blank=True)
+    next_due_at = models.DateTimeField(null=True, blank=True, editable=False,
+                                       help_text="The target that applies now: attendance, then resolution.")
+
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    categorised_at = models.DateTimeField(null=True, blank=True)
+    allocated_at = models.DateTimeField(null=True, blank=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    attended_at = models.DateTimeField("arrived on site", null=True, blank=True)
+    assessed_at = models.DateTimeField(null=True, blank=True)
+    repair_started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField("resolution confirmed", null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    reported_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(max_length=30, choices=CancelReason.choices, blank=True)
+    assessment = models.TextField(blank=True)
+
+    version = models.PositiveIntegerField(default=1, editable=False,
+                                          help_text="Raised by every change; stale edits are refused.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-notified_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "notified_at"], name="job_status_notified"),
+            models.Index(fields=["case_manager", "status"], name="job_case_manager_status"),
+            models.Index(fields=["contractor", "status", "next_due_at"], name="job_contractor_status"),
+            models.Index(fields=["next_due_at"], condition=Q(next_due_at__isnull=False), name="job_next_due"),
+            models.Index(
+                fields=["council", "service", "notified_at"],
+                condition=Q(status__in=OPEN_STATUSES),
+                name="job_open_for_duplicates",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        self._loaded_version = self.version
+
+    # Optimistic locking: a save only lands on the version it was loaded at. -----------
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._loaded_version = self.version
+
+    def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update, *args, **kwargs):
+        # The state check of ConcurrentTransitionMixin misses edits that keep the status
+        # (re-categorising, moving the location); the version catches those too.
+        base_qs = base_qs.filter(version=self._loaded_version)
+        return super()._do_update(base_qs, using, pk_val, values, update_fields, forced_update, *args, **kwargs)
+
+    def refresh_from_db(self, *args, **kwargs):
+        super().refresh_from_db(*args, **kwargs)
+        self._loaded_version = self.version
+
+    # Derived --------------------------------------------------------------------------
+
+    @property
+    def stage(self):
+        return STAGE_OF_STATUS[self.status]
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.next_due_at is not None and self.next_due_at < timezone.now()
+
+    @property
+    def attendance_overdue(self) -> bool:
+        due = self.attendance_due_at
+        if due is None:
+            return False
+        return (self.attended_at or timezone.now()) > due and (
+            self.attended_at is not None or self.status in AWAITING_ATTENDANCE
+        )
+
+    @property
+    def resolution_overdue(self) -> bool:
+        due = self.resolution_due_at
+        if due is None:
+            return False
+        return (self.completed_at or timezone.now()) > due and (
+            self.completed_at is not None or self.status in AWAITING_RESOLUTION
+        )
+
+    def _refresh_next_due(self, status) -> None:
+        if status in AWAITING_ATTENDANCE and self.attended_at is None:
+            self.next_due_at = self.attendance_due_at
+        elif status in AWAITING_RESOLUTION:
+            self.next_due_at = self.resolution_due_at
+        else:
+            self.next_due_at = None
+
+    def apply_due_dates(self) -> None:
+        """Recompute due dates from the notification time and priority (no I/O)."""
+        if self.priority is None:
+            return
+        self.attendance_due_at, self.resolution_due_at = due_dates_for(
+            notified_at=self.notified_at, priority=self.priority
+        )
+        self._refresh_next_due(self.status)
+
+    # Transitions: each changes state and stamps times; services lock, save and log. ------
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=status,
+        source=_BEFORE_DISPATCH + _WORKING,
+        target=GET_STATE(_status_after_categorise, states=_BEFORE_DISPATCH + _WORKING),
+        permission=permissions.may_triage_job,
+        custom={"label": "Categorise", "url_name": "jobs:job-categorise"},
+    )
+    def categorise(self, *, category, priority, by=None, description=None):
+        self.category = category
+        self.priority = priority
+        self.categorised_at = timezone.now()
+        self.apply_due_dates()
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=status,
+        source=[JobStatus.TRIAGED, JobStatus.ALLOCATED] + _WORKING + [JobStatus.COMPLETED],
+        target=GET_STATE(_status_after_allocate, states=_BEFORE_DISPATCH + _WORKING + [JobStatus.COMPLETED]),
+        conditions=[_is_categorised],
+        permission=permissions.may_triage_job,
+        custom={"label": "Allocate case manager", "url_name": "jobs:job-allocate"},
+    )
+    def allocate(self, *, case_manager, by=None, description=None):
+        self.case_manager = case_manager
+        self.allocated_at = timezone.now()
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=status,
+        source=[JobStatus.ALLOCATED, JobStatus.DISPATCHED],
+        target=JobStatus.DISPATCHED,
+        conditions=[_is_categorised, _has_case_manager],
+        permission=permissions.may_triage_job,
+        custom={"label": "Dispatch to contractor", "url_name": "jobs:job-dispatch"},
+    )
+    def dispatch(self, *, contractor, by=None, description=None):
+        # The contractor comes with the action; a job is never dispatched to no one.
+        if contractor is None:
+            raise ValueError("A job cannot be dispatched without a contractor.")
+        self.contractor = contractor
+        self.dispatched_at = timezone.now()
+        self._refresh_next_due(JobStatus.DISPATCHED)
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=status,
+        source=JobStatus.DISPATCHED,
+        target=JobStatus.ATTENDED,
+        conditions=[_has_contractor],
+        permission=permissions.may_work_job_on_site,
+        custom={"label": "Record arrival"},
+    )
+    def record_arrival(self, *, arrived_at=None, by=None, description=None):
+        # A revisit after reopening is logged; the first arrival is the one KPIs count.
+        if self.attended_at is None:
+            self.attended_at = arrived_at or timezone.now()
+        self._refresh_next_due(JobStatus.ATTENDED)
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=status,
+        source=JobStatus.ATTENDED,
+        target=JobStatus.ASSESSED,
+        conditions=[_has_arrival],
+        permission=permissions.may_work_job_on_site,
+        custom={"label": "Record assessment"},
+    )
+    def record_assessment(self, *, assessment: str, by=None, description=None):
+        self.assessment = assessment
+        self.assessed_at = timezone.now()
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=status,
+        source=JobStatus.ASSESSED,
+        target=JobStatus.IN_REPAIR,
+        permission=permissions.may_work_job_on_site,
+        custom={"label": "Start repair"},
+    )
+    def start_repair(self, *, by=None, description=None):
+        self.repair_started_at = timezone.now()
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=status,
+        source=[JobStatus.ASSESSED, JobStatus.IN_REPAIR],
+        target=JobStatus.COMPLETED,
+        conditions=[_has_arrival],
+        permission=permissions.may_work_job_on_site,
+        custom={"label": "Complete job"},
+    )
+    def complete(self, *, completed_at=None, by=None, description=None):
+        self.completed_at = completed_at or timezone.now()
+        self._refresh_next_due(JobStatus.COMPLETED)
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=status,
+        source=JobStatus.COMPLETED,
+        target=JobStatus.CLOSED,
+        permission=permissions.may_close_job,
+        custom={"label": "Close call ticket"},
+    )
+    def close(self, *, by=None, description=None):
+        self.closed_at = timezone.now()
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=status,
+        source=JobStatus.CLOSED,
+        target=JobStatus.REPORTED,
+        permission=permissions.may_report_job,
+        custom={"label": "Mark reported"},
+    )
+    def mark_reported(self, *, by=None, description=None):
+        self.reported_at = timezone.now()
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=status,
+        source=list(OPEN_STATUSES),
+        target=JobStatus.CANCELLED,
+        permission=permissions.may_triage_job,
+        custom={"label": "Cancel job", "url_name": "jobs:job-cancel", "style": "outline-danger"},
+    )
+    def cancel(self, *, reason: str, by=None, description=None):
+        if reason not in CancelReason.values:
+            raise ValueError(f"Unknown cancel reason {reason!r}.")
+        self.cancel_reason = reason
+        self.cancelled_at = timezone.now()
+        self.next_due_at = None
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=status,
+        source=[JobStatus.CLOSED, JobStatus.CANCELLED],
+        target=GET_STATE(_status_after_reopen, states=[JobStatus.LOGGED, JobStatus.TRIAGED, JobStatus.ALLOCATED]),
+        permission=permissions.may_triage_job,
+        custom={"label": "Reopen", "url_name": "jobs:job-reopen", "style": "outline-secondary"},
+    )
+    def reopen(self, *, by=None, description=None):
+        # The first arrival stays (it is what attendance KPIs measure); the resolution
+        # was evidently not final, so it is measured afresh.
+        self.closed_at = None
+        self.cancelled_at = None
+        self.cancel_reason = ""
+        self.completed_at = None
+        self._refresh_next_due(_status_after_reopen(self))
+
+
+class JobEvent(models.Model):
+    """Timeline entries that are not status changes: notes, linked enquiries, edits."""
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=30, choices=JobEventKind.choices)
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    text = models.TextField()
+    enquiry = models.ForeignKey("enquiries.Enquiry", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["job", "at"], name="job_event_timeline")]
+
+    def __str__(self) -> str:
+        return f"{self.job} {self.get_kind_display()}"

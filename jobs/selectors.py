@@ -1,0 +1,192 @@
+"""Reads for jobs, always through the user's scope; query counts do not grow with rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django_fsm_log.models import StateLog
+
+from accounts import permissions
+
+from .enums import (
+    CREW_ACTIVE_STATUSES,
+    CREW_VISIBLE_STATUSES,
+    OPEN_STATUSES,
+    TO_TRIAGE,
+    JobStatus,
+    Stage,
+)
+from .models import Job, JobEvent
+
+
+def jobs_visible_to(*, user) -> QuerySet[Job]:
+    jobs = Job.objects.all()
+    if permissions.is_crew(user):
+        crew_jobs = Q(contractor_id=user.organisation_id, status__in=CREW_VISIBLE_STATUSES)
+        return jobs.filter(crew_jobs)
+    if not permissions.may_view_enquiries(user):
+        return jobs.none()
+    if permissions.sees_all_councils(user):
+        return jobs
+    return jobs.filter(council_id=user.organisation_id)
+
+
+def job_for_page(*, user, reference: str) -> Job:
+    """The job, or Job.DoesNotExist when it is missing or out of scope."""
+    return jobs_visible_to(user=user).select_related(
+        "council", "suburb", "category", "priority", "case_manager", "contractor", "created_by"
+    ).get(reference=reference)
+
+
+def job_enquiries(*, job: Job):
+    return job.enquiries.select_related("customer", "issue_type", "suburb").order_by("received_at", "id")
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    by: object
+    title: str
+    text: str
+    kind: str
+    source_state: str | None = None
+    state: str | None = None
+
+
+def job_timeline(*, job: Job) -> list[TimelineEntry]:
+    """Everything that happened to the job, oldest first: two queries whatever its length."""
+    labels = dict(JobStatus.choices)
+    entries = []
+    logs = StateLog.objects.filter(
+        content_type=ContentType.objects.get_for_model(Job), object_id=job.pk
+    ).select_related("by")
+    for log in logs:
+        title = _transition_title(log.transition)
+        entries.append(
+            TimelineEntry(
+                at=log.timestamp, by=log.by, title=title, text=log.description or "", kind="transition",
+                source_state=labels.get(log.source_state) if log.source_state else None,
+                state=labels.get(log.state, log.state),
+            )
+        )
+    for event in JobEvent.objects.filter(job=job).select_related("by"):
+        entries.append(
+            TimelineEntry(at=event.at, by=event.by, title=event.get_kind_display(), text=event.text, kind=event.kind)
+        )
+    entries.sort(key=lambda entry: entry.at)
+    return entries
+
+
+def _transition_title(name: str) -> str:
+    if name == "create":
+        return "Job created"
+    method = getattr(Job, name, None)
+    meta = getattr(method, "_django_fsm", None)
+    if meta is not None:
+        for transition in meta.transitions.values():
+            label = transition.custom.get("label")
+            if label:
+                return label
+    return name.replace("_", " ").capitalize()
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    label: str
+    url: str
+    style: str
+
+
+def job_actions(*, job: Job, user) -> list[Action]:
+    """The buttons this user may press now, straight from the state machine."""
+    actions = []
+    for transition in job.get_available_user_status_transitions(user):
+        url_name = transition.custom.get("url_name")
+        if not url_name:
+            continue  # the screen for this step arrives with its own issue
+        actions.append(
+            Action(
+                name=transition.name,
+                label=transition.custom.get("label", transition.name),
+                url=reverse(url_name, args=[job.reference]),
+                style=transition.custom.get("style", "primary"),
+            )
+        )
+    return actions
+
+
+STAGES = [(stage.value, stage.label) for stage in Stage]
+
+
+def job_progress(*, job: Job) -> list[dict]:
+    """The five stages with done / current / to-come, for the progress line."""
+    current = job.stage
+    order = [value for value, _label in STAGES]
+    position = order.index(current) if current else -1
+    steps = []
+    for index, (value, label) in enumerate(STAGES):
+        if job.status == JobStatus.CANCELLED:
+            state = "cancelled"
+        elif index < position or (job.status == JobStatus.REPORTED and index == position):
+            state = "done"
+        elif index == position:
+            state = "current"
+        else:
+            state = "todo"
+        steps.append({"value": value, "label": label, "state": state})
+    return steps
+
+
+# Queues ------------------------------------------------------------------------------
+
+TRIAGE_TABS = (
+    ("new", "New enquiries"),
+    ("triage", "Jobs to triage"),
+    ("mine", "My jobs"),
+    ("at_risk", "At risk"),
+)
+
+
+def _at_risk_before(now: datetime) -> datetime:
+    return now + timedelta(hours=settings.JOB_AT_RISK_HOURS)
+
+
+def triage_jobs(*, user, tab: str, now: datetime | None = None) -> QuerySet[Job]:
+    now = now or timezone.now()
+    jobs = jobs_visible_to(user=user).select_related(
+        "council", "suburb", "priority", "category", "case_manager", "contractor"
+    )
+    if tab == "triage":
+        return jobs.filter(status__in=TO_TRIAGE)
+    if tab == "mine":
+        return jobs.filter(case_manager=user, status__in=OPEN_STATUSES)
+    if tab == "at_risk":
+        return jobs.filter(next_due_at__isnull=False, next_due_at__lt=_at_risk_before(now))
+    raise ValueError(f"Unknown tab {tab!r}")
+
+
+def triage_counts(*, user, now: datetime | None = None) -> dict[str, int]:
+    """One count per tab, each answered from its own index."""
+    from enquiries.selectors import enquiries_new_count
+
+    now = now or timezone.now()
+    counts = {"new": enquiries_new_count(user=user)}
+    for tab in ("triage", "mine", "at_risk"):
+        counts[tab] = triage_jobs(user=user, tab=tab, now=now).order_by().count()
+    return counts
+
+
+def crew_jobs(*, user, active_only: bool = True) -> QuerySet[Job]:
+    statuses = CREW_ACTIVE_STATUSES if active_only else CREW_VISIBLE_STATUSES
+    return (
+        jobs_visible_to(user=user)
+        .filter(status__in=statuses)
+        .select_related("council", "suburb", "priority", "category")
+    )

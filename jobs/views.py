@@ -1,0 +1,261 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import F
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts import permissions
+from accounts.decorators import role_required
+from common.pagination import keyset_page
+from enquiries.enums import EnquiryStatus
+from enquiries.selectors import enquiries_visible_to, enquiry_list
+
+from . import selectors, services
+from .forms import (
+    AllocateForm,
+    CancelForm,
+    CategoriseForm,
+    CreateJobForm,
+    DispatchForm,
+    LocationForm,
+    NoteForm,
+    ReopenForm,
+)
+from .models import Job
+
+TRIAGE_SORTS = {
+    "due": (F("next_due_at").asc(nulls_last=True), "id"),
+    "-due": (F("next_due_at").desc(nulls_last=True), "-id"),
+    "oldest": ("notified_at", "id"),
+    "newest": ("-notified_at", "-id"),
+}
+
+
+def _job_or_404(user, reference: str) -> Job:
+    try:
+        return selectors.job_for_page(user=user, reference=reference)
+    except Job.DoesNotExist as exc:
+        raise Http404("No such job") from exc
+
+
+def _may_note(user) -> bool:
+    return permissions.is_case_manager(user) or permissions.is_crew(user)
+
+
+def _detail_context(request, job: Job, note_form: NoteForm) -> dict:
+    return {
+        "job": job,
+        "progress": selectors.job_progress(job=job),
+        "enquiries": selectors.job_enquiries(job=job),
+        "timeline": selectors.job_timeline(job=job),
+        "actions": selectors.job_actions(job=job, user=request.user),
+        "can_note": _may_note(request.user),
+        "can_edit_location": permissions.may_triage(request.user) and job.is_open,
+        "note_form": note_form,
+        "show_enquiry_links": permissions.may_view_enquiries(request.user),
+    }
+
+
+@role_required(permissions.may_view_jobs)
+@require_GET
+def job_detail(request, reference):
+    job = _job_or_404(request.user, reference)
+    return render(request, "jobs/job_detail.html", _detail_context(request, job, NoteForm()))
+
+
+@role_required(permissions.is_case_manager)
+@require_GET
+def triage(request):
+    """The case manager's queue: tabs with counts, each sortable by due time."""
+    tab = request.GET.get("tab", "new")
+    if tab not in dict(selectors.TRIAGE_TABS):
+        tab = "new"
+    counts = selectors.triage_counts(user=request.user)
+    context = {"tab": tab, "tabs": [(key, label, counts[key]) for key, label in selectors.TRIAGE_TABS]}
+    if tab == "new":
+        new_enquiries = enquiry_list(user=request.user).filter(status=EnquiryStatus.NEW)
+        context["page"] = keyset_page(new_enquiries, time_field="received_at", descending=False,
+                                      after=request.GET.get("after"), before=request.GET.get("before"),
+                                      with_count=False)
+        context["selected"] = set(request.GET.getlist("selected"))
+    else:
+        sort = request.GET.get("sort", "oldest" if tab == "triage" else "due")
+        if sort not in TRIAGE_SORTS:
+            sort = "due"
+        jobs = selectors.triage_jobs(user=request.user, tab=tab).order_by(*TRIAGE_SORTS[sort])
+        paginator = Paginator(jobs, 50)
+        paginator.count = counts[tab]  # already counted for the tab, do not count twice
+        context["jobs_page"] = paginator.get_page(request.GET.get("page"))
+        context["sort"] = sort
+    return render(request, "jobs/triage.html", context)
+
+
+@role_required(permissions.is_crew)
+@require_GET
+def crew_queue(request):
+    show = request.GET.get("show", "active")
+    jobs = selectors.crew_jobs(user=request.user, active_only=show != "all").order_by(
+        F("next_due_at").asc(nulls_last=True), "-id"
+    )
+    page = Paginator(jobs, 30).get_page(request.GET.get("page"))
+    return render(request, "jobs/crew_queue.html", {"jobs_page": page, "show": show})
+
+
+@role_required(permissions.may_triage)
+@require_POST
+def job_create(request):
+    """'Create job' from one or several ticked enquiries."""
+    form = CreateJobForm(request.POST, enquiries_queryset=enquiries_visible_to(user=request.user))
+    back = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = ""
+    if form.is_valid():
+        try:
+            job = services.job_create_from_enquiries(enquiries=form.cleaned_data["enquiries"], by=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, f"Job {job.reference} created. Categorise it next.")
+            return redirect("jobs:job-detail", reference=job.reference)
+    else:
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+    # Back to the list with the same ticks, so the selection is not lost.
+    selected = "&".join(f"selected={pk}" for pk in request.POST.getlist("enquiries") if pk.isdigit())
+    target = back or "/jobs/triage/"
+    joiner = "&" if "?" in target else "?"
+    return redirect(f"{target}{joiner}{selected}" if selected else target)
+
+
+def _job_action(request, reference, *, form_class, service, success, template="jobs/job_action.html",
+                title=None, transition=None, form_kwargs=None):
+    """A form for one step on a job, with the whole concurrency story handled once.
+
+    Out of scope: 404. In scope but not this user's action: 403. The job moved on
+    while the form was open: nothing is saved, the user is told who changed what, and
+    their input is shown again against the fresh job.
+    """
+    job = _job_or_404(request.user, reference)
+    form_kwargs = form_kwargs or {}
+    if transition is not None:
+        method = getattr(job, transition)
+        from django_fsm import can_proceed, has_transition_perm
+
+        if not has_transition_perm(method, request.user):
+            if can_proceed(method):
+                raise PermissionDenied
+            if request.method == "GET":
+                messages.warning(request, f"{job.reference} is {job.get_status_display().lower()}: "
+                                          f"that action is not available now.")
+                return redirect("jobs:job-detail", reference=job.reference)
+    if request.method == "POST":
+        form = form_class(request.POST, job=job, **form_kwargs)
+        if form.is_valid():
+            try:
+                service(job=job, by=request.user, expected_version=form.cleaned_data["version"],
+                        **form.service_kwargs())
+            except services.JobChanged as exc:
+                job = exc.job
+                messages.warning(request, _changed_message(job))
+                data = request.POST.copy()
+                data["version"] = job.version  # their input stays; a second submit applies it
+                form = form_class(data, job=job, **form_kwargs)
+                form.is_valid()
+            except services.ActionNotAvailable as exc:
+                messages.warning(request, str(exc))
+                job.refresh_from_db()
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, success)
+                return redirect("jobs:job-detail", reference=job.reference)
+    else:
+        form = form_class(job=job, initial={"version": job.version}, **form_kwargs)
+    context = {
+        "job": job, "form": form, "title": title or form.submit_label, "progress": selectors.job_progress(job=job),
+    }
+    return render(request, template, context, status=400 if form.errors else 200)
+
+
+def _changed_message(job: Job) -> str:
+    from django.contrib.contenttypes.models import ContentType
+    from django_fsm_log.models import StateLog
+
+    last = (StateLog.objects.filter(content_type=ContentType.objects.get_for_model(Job), object_id=job.pk)
+            .select_related("by").order_by("-timestamp").first())
+    who = f" by {last.by}" if last and last.by else ""
+    return (f"{job.reference} was changed{who} while you were working on it; it is now "
+            f"{job.get_status_display().lower()}. Nothing of yours was saved: check your entries below "
+            f"against the job as it is now and submit again.")
+
+
+def _add_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+@role_required(permissions.may_triage)
+@require_http_methods(["GET", "POST"])
+def job_categorise(request, reference):
+    return _job_action(request, reference, form_class=CategoriseForm, service=services.job_categorise,
+                       transition="categorise", success="Job categorised; due dates set.")
+
+
+@role_required(permissions.may_triage)
+@require_http_methods(["GET", "POST"])
+def job_allocate(request, reference):
+    return _job_action(request, reference, form_class=AllocateForm, service=services.job_allocate,
+                       transition="allocate", success="Case manager allocated.",
+                       form_kwargs={"user": request.user})
+
+
+@role_required(permissions.may_triage)
+@require_http_methods(["GET", "POST"])
+def job_dispatch(request, reference):
+    return _job_action(request, reference, form_class=DispatchForm, service=services.job_dispatch,
+                       transition="dispatch", success="Job dispatched to the contractor.")
+
+
+@role_required(permissions.may_triage)
+@require_http_methods(["GET", "POST"])
+def job_cancel(request, reference):
+    return _job_action(request, reference, form_class=CancelForm, service=services.job_cancel,
+                       transition="cancel", success="Job cancelled; its enquiries are closed.")
+
+
+@role_required(permissions.may_triage)
+@require_http_methods(["GET", "POST"])
+def job_reopen(request, reference):
+    return _job_action(request, reference, form_class=ReopenForm, service=services.job_reopen,
+                       transition="reopen", success="Job reopened.")
+
+
+@role_required(permissions.may_triage)
+@require_http_methods(["GET", "POST"])
+def job_location(request, reference):
+    job = _job_or_404(request.user, reference)
+    if not job.is_open:
+        messages.warning(request, f"{job.reference} is {job.get_status_display().lower()}: its location is final.")
+        return redirect("jobs:job-detail", reference=reference)
+    return _job_action(request, reference, form_class=LocationForm, service=services.job_update_location,
+                       title="Edit location", success="Location saved.")
+
+
+@role_required(permissions.may_view_jobs)
+@require_POST
+def job_note(request, reference):
+    job = _job_or_404(request.user, reference)
+    if not _may_note(request.user):
+        raise PermissionDenied
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        services.job_add_note(job=job, text=form.cleaned_data["text"], by=request.user)
+        messages.success(request, "Note added.")
+        return redirect("jobs:job-detail", reference=reference)
+    return render(request, "jobs/job_detail.html", _detail_context(request, job, form), status=400)
