@@ -173,6 +173,10 @@ class Job(ConcurrentTransitionMixin, models.Model):
             ),
         ]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._loaded_version = self.version
+
     def __str__(self) -> str:
         return self.reference
 
@@ -181,10 +185,6 @@ class Job(ConcurrentTransitionMixin, models.Model):
         self._loaded_version = self.version
 
     # Optimistic locking: a save only lands on the version it was loaded at. -----------
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._loaded_version = self.version
 
     def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update, *args, **kwargs):
         # The state check of ConcurrentTransitionMixin misses edits that keep the status
