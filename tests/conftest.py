@@ -1,0 +1,189 @@
+"""One user per role, the organisations they belong to, and the real-service markers.
+
+Tests marked ``postgres``, ``redis`` or ``browser`` skip when that service is missing;
+with CI=true a skip of such a test fails the run instead, so a green CI always means
+they ran.
+"""
+
+import os
+import shutil
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from tests.factories import (
+    CategoryFactory,
+    ContractorFactory,
+    CouncilFactory,
+    IssueTypeFactory,
+    PriorityFactory,
+    SuburbFactory,
+    UserFactory,
+)
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def _missing_service(item) -> str | None:
+    if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        return "needs PostgreSQL: set DATABASE_URL=postgres://..."
+    if item.get_closest_marker("redis") and not os.environ.get("REDIS_URL"):
+        return "needs Redis: set REDIS_URL=redis://..."
+    if item.get_closest_marker("browser"):
+        if not shutil.which("chromium") and not os.path.exists("/usr/bin/chromium"):
+            return "needs Debian's chromium (apt-get install chromium)"
+        try:
+            import playwright  # noqa: F401
+        except ImportError:
+            return "needs the playwright Python package"
+    return None
+
+
+def pytest_runtest_setup(item):
+    reason = _missing_service(item)
+    if reason:
+        if IN_CI:
+            pytest.fail(f"CI=true and this test would be skipped: {reason}", pytrace=False)
+        pytest.skip(reason)
+
+
+# Organisations ----------------------------------------------------------------------
+
+@pytest.fixture
+def council(db):
+    return CouncilFactory(name="Wellington City Council", short_code="WCC")
+
+
+@pytest.fixture
+def other_council(db):
+    return CouncilFactory(name="Hutt City Council", short_code="HCC")
+
+
+@pytest.fixture
+def suburb(council):
+    return SuburbFactory(council=council, name="Te Aro")
+
+
+@pytest.fixture
+def other_suburb(other_council):
+    return SuburbFactory(council=other_council, name="Petone")
+
+
+@pytest.fixture
+def utility(db):
+    from tests.factories import UtilityFactory
+
+    return UtilityFactory()
+
+
+@pytest.fixture
+def contractor(db):
+    return ContractorFactory(name="Citycare")
+
+
+@pytest.fixture
+def other_contractor(db):
+    return ContractorFactory(name="Fulton Hogan")
+
+
+# One user per role -----------------------------------------------------------------
+
+@pytest.fixture
+def callcentre_user(council):
+    return UserFactory(username="callcentre", organisation=council, role_call_centre=True)
+
+
+@pytest.fixture
+def other_callcentre_user(other_council):
+    return UserFactory(username="callcentre-hcc", organisation=other_council, role_call_centre=True)
+
+
+@pytest.fixture
+def casemanager_user(utility):
+    return UserFactory(username="casemanager", organisation=utility, role_case_manager=True)
+
+
+@pytest.fixture
+def other_casemanager_user(utility):
+    return UserFactory(username="casemanager2", organisation=utility, role_case_manager=True)
+
+
+@pytest.fixture
+def crew_user(contractor):
+    return UserFactory(username="crew", organisation=contractor, role_crew=True)
+
+
+@pytest.fixture
+def other_crew_user(other_contractor):
+    return UserFactory(username="crew-fh", organisation=other_contractor, role_crew=True)
+
+
+@pytest.fixture
+def analyst_user(utility):
+    return UserFactory(username="analyst", organisation=utility, role_analyst=True)
+
+
+@pytest.fixture
+def admin_user(utility):
+    return UserFactory(username="admin", organisation=utility, role_admin=True, is_staff=True, is_superuser=True)
+
+
+ROLE_FIXTURES = {
+    "callcentre": "callcentre_user",
+    "casemanager": "casemanager_user",
+    "crew": "crew_user",
+    "analyst": "analyst_user",
+    "admin": "admin_user",
+}
+
+
+@pytest.fixture
+def user_for_role(request):
+    """Look up a role's user by name: user_for_role('crew')."""
+
+    def get(role: str):
+        return request.getfixturevalue(ROLE_FIXTURES[role])
+
+    return get
+
+
+@pytest.fixture
+def client_for():
+    def make(user) -> Client:
+        client = Client()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return make
+
+
+# Reference data (also made by migrations, but transactional tests flush it) ----------
+
+@pytest.fixture
+def leak(db):
+    return IssueTypeFactory(service="water_supply", code="leak", name="Leak", duplicate_radius_m=200)
+
+
+@pytest.fixture
+def overflow(db):
+    return IssueTypeFactory(service="wastewater", code="overflow", name="Wastewater overflow", duplicate_radius_m=300)
+
+
+@pytest.fixture
+def p2(db):
+    return PriorityFactory(name="P2", label="Urgent", is_urgent=True, attendance_target_hours=4,
+                           resolution_target_hours=24, business_hours=False)
+
+
+@pytest.fixture
+def p4(db):
+    return PriorityFactory(name="P4", label="Planned", is_urgent=False, attendance_target_hours=27,
+                           resolution_target_hours=90, business_hours=True)
+
+
+@pytest.fixture
+def main_leak(db):
+    return CategoryFactory(service="water_supply", name="Water main leak")
+

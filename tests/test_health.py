@@ -1,0 +1,40 @@
+import json
+
+import pytest
+from django.test import override_settings
+
+
+@pytest.mark.django_db
+def test_healthz_reports_database_ok_and_broker_not_configured_in_embedded_mode(client):
+    with override_settings(REDIS_URL=""):
+        response = client.get("/healthz")
+    assert response.status_code == 200
+    assert json.loads(response.content) == {"database": "ok", "broker": "not configured", "status": "ok"}
+
+
+@pytest.mark.django_db
+def test_healthz_answers_503_when_the_broker_is_down(client):
+    # Port 1 on loopback: nothing listens, the connection is refused at once.
+    with override_settings(REDIS_URL="redis://127.0.0.1:1/0", CELERY_BROKER_URL="redis://127.0.0.1:1/0"):
+        from config.celery import app
+
+        app.conf.broker_url = "redis://127.0.0.1:1/0"
+        try:
+            response = client.get("/healthz")
+        finally:
+            from django.conf import settings
+
+            app.conf.broker_url = settings.CELERY_BROKER_URL
+    assert response.status_code == 503
+    body = json.loads(response.content)
+    assert body["broker"] == "error" and body["database"] == "ok" and body["status"] == "error"
+
+
+@pytest.mark.django_db
+def test_healthz_answers_503_when_the_database_is_down(client, monkeypatch):
+    from config import views
+
+    monkeypatch.setattr(views, "_database_status", lambda: "error")
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert json.loads(response.content)["database"] == "error"
