@@ -19,7 +19,3 @@ urlpatterns = [
 handler403 = "config.views.permission_denied"
 handler404 = "config.views.page_not_found"
 handler500 = "config.views.server_error"
-
-admin.site.site_header = "Customer Journey administration"
-admin.site.site_title = "Customer Journey admin"
-admin.site.index_title = "Reference data, people and schedules"

@@ -1,0 +1,55 @@
+from django.contrib import admin
+from django_fsm_log.admin import StateLogInline
+
+from .models import Customer, Enquiry, IssueType, ReferenceCounter
+
+
+@admin.register(IssueType)
+class IssueTypeAdmin(admin.ModelAdmin):
+    list_display = ("name", "service", "code", "duplicate_radius_m", "sort_order", "is_active")
+    list_filter = ("service", "is_active")
+    list_editable = ("duplicate_radius_m", "sort_order", "is_active")
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    list_display = ("name", "council", "phone", "email", "preferred_channel")
+    list_filter = ("council", "preferred_channel")
+    search_fields = ("name", "phone", "email")
+    list_select_related = ("council",)
+    show_full_result_count = False
+
+
+@admin.register(Enquiry)
+class EnquiryAdmin(admin.ModelAdmin):
+    """Read-only here: enquiries change through the app's screens, so every change is logged."""
+
+    list_display = ("reference", "council", "service", "issue_type", "status", "received_at")
+    list_filter = ("status", "service", "council")
+    search_fields = ("reference",)
+    list_select_related = ("council", "issue_type")
+    show_full_result_count = False
+    inlines = [StateLogInline]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReferenceCounter)
+class ReferenceCounterAdmin(admin.ModelAdmin):
+    list_display = ("prefix", "year", "last_value")
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
