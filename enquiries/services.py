@@ -135,6 +135,7 @@ def enquiry_log(
         from jobs.services import enquiry_link_to_job
 
         enquiry_link_to_job(enquiry=enquiry, job=link_job, by=by)
+        enquiry.refresh_from_db()  # the link was made on a locked copy
 
     if customer.email:
         from .tasks import enquiry_send_acknowledgement

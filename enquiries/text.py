@@ -13,7 +13,9 @@ _ABBREVIATIONS = {
 def phone_digits(phone: str) -> str:
     """A phone number as national digits: '+64 21 123 4567' -> '0211234567'."""
     digits = re.sub(r"\D", "", phone or "")
-    if digits.startswith("64") and len(digits) >= 9:
+    if digits.startswith("0064"):
+        digits = digits[2:]
+    if digits.startswith("64"):  # national numbers start with 0, so this is the +64 form
         digits = "0" + digits[2:]
     return digits
 

@@ -1,7 +1,7 @@
 """Service-level due dates: clock hours, or business hours that skip weekends and
 New Zealand public holidays (with the region's anniversary day) via ``holidays``."""
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -33,7 +33,8 @@ def business_rules() -> businesstimedelta.Rules:
 def add_target(start: datetime, hours: Decimal | float, *, business_hours: bool) -> datetime:
     """The moment ``hours`` of (business or clock) time after ``start``."""
     if not business_hours:
-        return start + timedelta(hours=float(hours))
+        # In UTC, so a daylight-saving change does not add or lose an hour.
+        return start.astimezone(UTC) + timedelta(hours=float(hours))
     local = start.astimezone(pytz.timezone(settings.TIME_ZONE))
     whole_hours = int(hours)
     seconds = round((float(hours) - whole_hours) * 3600)

@@ -50,7 +50,18 @@ def test_role_logs_in_to_their_home_page(page, request, busy_day, role_user, hom
     check_accessibility(page, f"the {role_user.removesuffix('_user')} home page")
 
 
-@pytest.mark.browser
+def test_skip_link_takes_keyboard_users_to_the_content(page_for, callcentre_user):
+    page = page_for(callcentre_user)
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to main content")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_visible()  # hidden until focused, then shown
+    page.keyboard.press("Enter")
+    expect(page.locator("#main")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("main").get_by_role("link", name="Log enquiry")).to_be_focused()
+
+
 def test_login_page_is_accessible(page, callcentre_user):
     page.goto("/accounts/login/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Log in")
