@@ -122,7 +122,7 @@ def enquiry_detail(request, reference):
     enquiry = _enquiry_or_404(request.user, reference)
     history = StateLog.objects.filter(
         content_type=ContentType.objects.get_for_model(Enquiry), object_id=enquiry.pk
-    ).select_related("by").order_by("timestamp")
+    ).select_related("by", "content_type").order_by("timestamp")
     user = request.user
     context = {
         "enquiry": enquiry,

@@ -38,7 +38,7 @@ class ActionNotAvailable(Exception):
 
 
 def _lock(job: Job, expected_version: int | None) -> Job:
-    locked = Job.objects.select_for_update().select_related("priority").get(pk=job.pk)
+    locked = Job.objects.select_for_update(of=("self",)).select_related("priority").get(pk=job.pk)
     if expected_version is not None and locked.version != expected_version:
         raise JobChanged(locked)
     return locked
@@ -96,7 +96,10 @@ def job_create_from_enquiries(*, enquiries: Iterable[Enquiry], by) -> Job:
     if not ids:
         raise ValidationError("Choose at least one enquiry.")
     locked = list(
-        Enquiry.objects.select_for_update().filter(pk__in=ids).select_related("suburb").order_by("received_at", "id")
+        Enquiry.objects.select_for_update(of=("self",))
+        .filter(pk__in=ids)
+        .select_related("suburb")
+        .order_by("received_at", "id")
     )
     if len(locked) != len(ids):
         raise ValidationError("One of the chosen enquiries no longer exists.")
@@ -150,7 +153,9 @@ def enquiry_link_to_job(*, enquiry: Enquiry, job: Job, by, expected_version: int
         with transaction.atomic():
             locked_job = _lock(job, expected_version)
             locked_enquiry = (
-                Enquiry.objects.select_for_update().select_related("issue_type", "customer").get(pk=enquiry.pk)
+                Enquiry.objects.select_for_update(of=("self",))
+                .select_related("issue_type", "customer")
+                .get(pk=enquiry.pk)
             )
             if not permissions.may_view_job(by, locked_job):
                 raise PermissionDenied

@@ -285,7 +285,8 @@ def test_resolving_at_first_contact_is_logged_with_the_outcome(council, suburb, 
     from enquiries.services import enquiry_resolve_at_first_contact
 
     enquiry = EnquiryFactory(council=council, suburb=suburb, issue_type=leak)
-    enquiry = enquiry_resolve_at_first_contact(enquiry=enquiry, outcome="Planned shutdown until 4pm", by=callcentre_user)
+    enquiry = enquiry_resolve_at_first_contact(enquiry=enquiry, outcome="Planned shutdown until 4pm",
+                                               by=callcentre_user)
     assert enquiry.status == EnquiryStatus.RESOLVED and enquiry.outcome == "Planned shutdown until 4pm"
     log = StateLog.objects.for_(enquiry).latest("id")
     assert (log.transition, log.by, log.description) == ("resolve_at_first_contact", callcentre_user,
