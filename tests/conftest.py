@@ -54,6 +54,18 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def tasks_in_process_unless_testing_the_worker(request):
+    """Tasks run in-process so tests see their effects, except where a real worker is the point."""
+    from config.celery import app
+
+    eager = request.node.get_closest_marker("redis") is None
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = eager
+    yield
+    app.conf.task_always_eager = previous
+
+
 # Organisations ----------------------------------------------------------------------
 
 @pytest.fixture

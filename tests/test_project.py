@@ -1,0 +1,102 @@
+"""The project as a whole: production settings pass the deploy checks, migrations are complete,
+the compose file describes the production topology, and the demo data seeds once."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from django.core.management import call_command
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PRODUCTION_ENV = {
+    "DEBUG": "false",
+    "SECRET_KEY": "k3v9-x2Qp7!mZr8t#Lw4nYb6Hc1Jd5Fs0Ga2Ue7Io9Pq3Rv8Sx4Tz6Wy1",
+    "ALLOWED_HOSTS": "journey.example.org",
+    "DATABASE_URL": "postgres://journey:secret@db.example.org:5432/journey",
+    "REDIS_URL": "redis://redis.example.org:6379/0",
+    "EMAIL_URL": "smtp+tls://mailer:secret@smtp.example.org:587",
+}
+
+
+def _manage(*args, env=None):
+    environment = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "DEBUG")}
+    environment.update(env or {})
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=environment, capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_production_settings_pass_the_deploy_checks():
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_settings_refuse_to_start_without_a_secret_key():
+    env = dict(PRODUCTION_ENV)
+    env.pop("SECRET_KEY")
+    result = _manage("check", env=env)
+    assert result.returncode != 0 and "SECRET_KEY" in result.stderr
+
+
+def test_models_and_migrations_agree():
+    result = _manage("makemigrations", "--check", "--dry-run")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_compose_file_describes_the_production_topology():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert set(services) >= {"postgres", "redis", "web", "worker", "beat"}
+    assert services["postgres"]["image"].startswith("postgres:15")
+    assert services["redis"]["image"].startswith("redis:7")
+    assert "gunicorn" in " ".join(_command(services["web"]))
+    assert "worker" in _command(services["worker"]) and "celery" in " ".join(_command(services["worker"]))
+    assert "beat" in _command(services["beat"])
+    assert "DatabaseScheduler" in " ".join(_command(services["beat"])) or "django_celery_beat" in str(compose)
+    for name in ("postgres", "redis", "web"):
+        assert "healthcheck" in services[name], f"{name} has no health check"
+    assert any("/var/lib/postgresql/data" in str(v) for v in services["postgres"].get("volumes", []))
+    assert "volumes" in compose
+    for name in ("web", "worker", "beat"):
+        environment = str(services[name].get("environment", "")) + str(services[name].get("env_file", ""))
+        assert "DATABASE_URL" in environment or "env_file" in services[name], f"{name} has no configuration"
+        depends = services[name].get("depends_on", {})
+        assert "postgres" in depends and "redis" in depends
+
+
+def _command(service) -> list[str]:
+    command = service.get("command", "")
+    return command.split() if isinstance(command, str) else list(command)
+
+
+@pytest.mark.django_db
+def test_seed_demo_is_idempotent_and_gives_every_page_something(settings):
+    from enquiries.models import Enquiry
+    from jobs.enums import JobStatus
+    from jobs.models import Job
+
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=open(os.devnull, "w"))
+    counts = (Enquiry.objects.count(), Job.objects.count())
+    assert 280 <= counts[0] <= 340 and counts[1] == 200
+    assert set(Job.objects.values_list("status", flat=True)) == set(JobStatus.values)
+    call_command("seed_demo", stdout=open(os.devnull, "w"))
+    assert (Enquiry.objects.count(), Job.objects.count()) == counts
+    from accounts.models import User
+
+    for username in ("callcentre", "casemanager", "crew", "analyst", "admin"):
+        assert User.objects.get(username=username).check_password("demo-pass-2026")
+
+
+@pytest.mark.django_db
+def test_seed_demo_refuses_to_run_in_production_unless_forced(settings):
+    from django.core.management.base import CommandError
+
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="refusing"):
+        call_command("seed_demo", "--no-activity")
+    call_command("seed_demo", "--no-activity", "--force", stdout=open(os.devnull, "w"))
