@@ -19,9 +19,9 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     path = request.path
-    items = []
-    for label, url_name, allowed in NAVIGATION:
-        if allowed(user):
-            url = reverse(url_name)
-            items.append({"label": label, "url": url, "active": path.startswith(url) and url != "/"})
+    items = [{"label": label, "url": reverse(url_name)} for label, url_name, allowed in NAVIGATION if allowed(user)]
+    # The most specific link that contains this page is the current one.
+    current = max((item for item in items if path.startswith(item["url"])), key=lambda i: len(i["url"]), default=None)
+    for item in items:
+        item["active"] = item is current
     return {"nav_items": items}

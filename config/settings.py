@@ -111,6 +111,7 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=0)
 
 LANGUAGE_CODE = "en-nz"
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = "Pacific/Auckland"
 USE_I18N = True
 USE_TZ = True

@@ -254,7 +254,7 @@ class Job(ConcurrentTransitionMixin, models.Model):
         source=_BEFORE_DISPATCH + _WORKING,
         target=GET_STATE(_status_after_categorise, states=_BEFORE_DISPATCH + _WORKING),
         permission=permissions.may_triage_job,
-        custom={"label": "Categorise", "url_name": "jobs:job-categorise"},
+        custom={"order": 1, "label": "Categorise", "url_name": "jobs:job-categorise"},
     )
     def categorise(self, *, category, priority, by=None, description=None):
         self.category = category
@@ -270,7 +270,7 @@ class Job(ConcurrentTransitionMixin, models.Model):
         target=GET_STATE(_status_after_allocate, states=_BEFORE_DISPATCH + _WORKING + [JobStatus.COMPLETED]),
         conditions=[_is_categorised],
         permission=permissions.may_triage_job,
-        custom={"label": "Allocate case manager", "url_name": "jobs:job-allocate"},
+        custom={"order": 2, "label": "Allocate case manager", "url_name": "jobs:job-allocate"},
     )
     def allocate(self, *, case_manager, by=None, description=None):
         self.case_manager = case_manager
@@ -284,7 +284,7 @@ class Job(ConcurrentTransitionMixin, models.Model):
         target=JobStatus.DISPATCHED,
         conditions=[_is_categorised, _has_case_manager],
         permission=permissions.may_triage_job,
-        custom={"label": "Dispatch to contractor", "url_name": "jobs:job-dispatch"},
+        custom={"order": 3, "label": "Dispatch to contractor", "url_name": "jobs:job-dispatch"},
     )
     def dispatch(self, *, contractor, by=None, description=None):
         # The contractor comes with the action; a job is never dispatched to no one.
@@ -302,7 +302,7 @@ class Job(ConcurrentTransitionMixin, models.Model):
         target=JobStatus.ATTENDED,
         conditions=[_has_contractor],
         permission=permissions.may_work_job_on_site,
-        custom={"label": "Record arrival"},
+        custom={"order": 4, "label": "Record arrival"},
     )
     def record_arrival(self, *, arrived_at=None, by=None, description=None):
         # A revisit after reopening is logged; the first arrival is the one KPIs count.
@@ -318,7 +318,7 @@ class Job(ConcurrentTransitionMixin, models.Model):
         target=JobStatus.ASSESSED,
         conditions=[_has_arrival],
         permission=permissions.may_work_job_on_site,
-        custom={"label": "Record assessment"},
+        custom={"order": 5, "label": "Record assessment"},
     )
     def record_assessment(self, *, assessment: str, by=None, description=None):
         self.assessment = assessment
@@ -331,7 +331,7 @@ class Job(ConcurrentTransitionMixin, models.Model):
         source=JobStatus.ASSESSED,
         target=JobStatus.IN_REPAIR,
         permission=permissions.may_work_job_on_site,
-        custom={"label": "Start repair"},
+        custom={"order": 6, "label": "Start repair"},
     )
     def start_repair(self, *, by=None, description=None):
         self.repair_started_at = timezone.now()
@@ -344,7 +344,7 @@ class Job(ConcurrentTransitionMixin, models.Model):
         target=JobStatus.COMPLETED,
         conditions=[_has_arrival],
         permission=permissions.may_work_job_on_site,
-        custom={"label": "Complete job"},
+        custom={"order": 7, "label": "Complete job"},
     )
     def complete(self, *, completed_at=None, by=None, description=None):
         self.completed_at = completed_at or timezone.now()
@@ -357,7 +357,7 @@ class Job(ConcurrentTransitionMixin, models.Model):
         source=JobStatus.COMPLETED,
         target=JobStatus.CLOSED,
         permission=permissions.may_close_job,
-        custom={"label": "Close call ticket"},
+        custom={"order": 8, "label": "Close call ticket"},
     )
     def close(self, *, by=None, description=None):
         self.closed_at = timezone.now()
@@ -369,7 +369,7 @@ class Job(ConcurrentTransitionMixin, models.Model):
         source=JobStatus.CLOSED,
         target=JobStatus.REPORTED,
         permission=permissions.may_report_job,
-        custom={"label": "Mark reported"},
+        custom={"order": 9, "label": "Mark reported"},
     )
     def mark_reported(self, *, by=None, description=None):
         self.reported_at = timezone.now()
@@ -381,7 +381,7 @@ class Job(ConcurrentTransitionMixin, models.Model):
         source=list(OPEN_STATUSES),
         target=JobStatus.CANCELLED,
         permission=permissions.may_triage_job,
-        custom={"label": "Cancel job", "url_name": "jobs:job-cancel", "style": "outline-danger"},
+        custom={"order": 20, "label": "Cancel job", "url_name": "jobs:job-cancel", "style": "outline-danger"},
     )
     def cancel(self, *, reason: str, by=None, description=None):
         if reason not in CancelReason.values:
@@ -397,7 +397,7 @@ class Job(ConcurrentTransitionMixin, models.Model):
         source=[JobStatus.CLOSED, JobStatus.CANCELLED],
         target=GET_STATE(_status_after_reopen, states=[JobStatus.LOGGED, JobStatus.TRIAGED, JobStatus.ALLOCATED]),
         permission=permissions.may_triage_job,
-        custom={"label": "Reopen", "url_name": "jobs:job-reopen", "style": "outline-secondary"},
+        custom={"order": 21, "label": "Reopen", "url_name": "jobs:job-reopen", "style": "outline-secondary"},
     )
     def reopen(self, *, by=None, description=None):
         # The first arrival stays (it is what attendance KPIs measure); the resolution

@@ -107,7 +107,8 @@ class Action:
 def job_actions(*, job: Job, user) -> list[Action]:
     """The buttons this user may press now, straight from the state machine."""
     actions = []
-    for transition in job.get_available_user_status_transitions(user):
+    transitions = sorted(job.get_available_user_status_transitions(user), key=lambda t: t.custom.get("order", 99))
+    for transition in transitions:
         url_name = transition.custom.get("url_name")
         if not url_name:
             continue  # the screen for this step arrives with its own issue
