@@ -109,7 +109,7 @@ def duplicate_candidates(
     now: datetime | None = None,
     limit: int = 10,
 ) -> list[DuplicateCandidate]:
-    """Open jobs of the same service nearby or on the same street, from the last 14 days.
+    """Open jobs of the same service nearby or on the same street, notified in the last 14 days (a setting).
 
     Ranked nearest first, then newest. The box filter runs in SQL on the open-jobs
     index; the exact distance is worked out for the few rows that come back.

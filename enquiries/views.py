@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -187,7 +188,8 @@ def enquiry_link(request, reference):
         radius_m=enquiry.issue_type.duplicate_radius_m,
     )
     return render(request, "enquiries/enquiry_link.html",
-                  {"enquiry": enquiry, "form": form, "candidates": candidates},
+                  {"enquiry": enquiry, "form": form, "candidates": candidates,
+                   "window_days": settings.ENQUIRY_DUPLICATE_WINDOW_DAYS},
                   status=400 if form.errors else 200)
 
 
@@ -238,7 +240,7 @@ def duplicate_candidates(request):
         )
     return render(request, "enquiries/_duplicates.html", {
         "candidates": candidates, "chosen": request.GET.get("link_job", ""),
-        "searched": bool(council_id and service),
+        "searched": bool(council_id and service), "window_days": settings.ENQUIRY_DUPLICATE_WINDOW_DAYS,
     })
 
 
