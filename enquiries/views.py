@@ -255,10 +255,12 @@ def suburb_options(request):
 
 
 def _int(value) -> int | None:
+    """A primary key from a query string, or None for anything that cannot be one."""
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return None
+    return number if 0 < number < 2**63 else None
 
 
 def _decimal(value):

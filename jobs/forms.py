@@ -97,8 +97,19 @@ class NoteForm(forms.Form):
     text = forms.CharField(label="Add an internal note", widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class EnquiryChoiceField(forms.ModelMultipleChoiceField):
+    """Ticked enquiries; a number too big to be a key is an invalid choice, not a database error."""
+
+    def _check_values(self, value):
+        for pk in value:
+            if str(pk).isdigit() and int(pk) >= 2**63:
+                raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice",
+                                            params={"value": pk})
+        return super()._check_values(value)
+
+
 class CreateJobForm(forms.Form):
-    enquiries = forms.ModelMultipleChoiceField(queryset=None, error_messages={
+    enquiries = EnquiryChoiceField(queryset=None, error_messages={
         "required": "Tick the enquiries the job is for.",
         "invalid_choice": "One of the chosen enquiries is no longer available.",
         "invalid_pk_value": "One of the chosen enquiries is no longer available.",

@@ -2,8 +2,9 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import F
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -110,8 +111,10 @@ def job_create(request):
     """'Create job' from one or several ticked enquiries."""
     form = CreateJobForm(request.POST, enquiries_queryset=enquiries_visible_to(user=request.user))
     back = request.POST.get("next") or ""
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        back = ""
+    if not back.startswith("/") or not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = reverse("jobs:triage") + "?tab=new"
     if form.is_valid():
         try:
             job = services.job_create_from_enquiries(enquiries=form.cleaned_data["enquiries"], by=request.user)
@@ -125,9 +128,8 @@ def job_create(request):
             messages.error(request, " ".join(errors))
     # Back to the list with the same ticks, so the selection is not lost.
     selected = "&".join(f"selected={pk}" for pk in request.POST.getlist("enquiries") if pk.isdigit())
-    target = back or "/jobs/triage/"
-    joiner = "&" if "?" in target else "?"
-    return redirect(f"{target}{joiner}{selected}" if selected else target)
+    joiner = "&" if "?" in back else "?"
+    return HttpResponseRedirect(f"{back}{joiner}{selected}" if selected else back)
 
 
 def _job_action(request, reference, *, form_class, service, success, template="jobs/job_action.html",
