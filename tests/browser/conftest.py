@@ -43,6 +43,7 @@ BLOCKING_IMPACTS = ("serious", "critical")
 
 # Browser, contexts, pages -------------------------------------------------------------
 
+
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright
@@ -63,8 +64,16 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.fixture
 def new_page(browser, live_server, request):
-    """Open a page in a new browser context (a separate user session): new_page(viewport=PHONE)."""
+    """Open a page in a new browser context (a separate user session): new_page(viewport=PHONE).
+
+    Any JavaScript error in a page, or any 5xx answer (htmx partials included), fails the test.
+    """
     contexts = []
+    problems: list[str] = []
+
+    def record_server_error(response):
+        if response.status >= 500:
+            problems.append(f"HTTP {response.status} from {response.request.method} {response.url}")
 
     def make(*, viewport: dict | None = None):
         context = browser.new_context(
@@ -77,10 +86,10 @@ def new_page(browser, live_server, request):
         context.set_default_navigation_timeout(TIMEOUT_MS)
         contexts.append(context)
         page = context.new_page()
-        page.on("pageerror", lambda error: page_errors.append(f"{page.url}: {error}"))
+        page.on("pageerror", lambda error: problems.append(f"JavaScript error on {page.url}: {error}"))
+        page.on("response", record_server_error)
         return page
 
-    page_errors: list[str] = []
     yield make
 
     failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
@@ -94,14 +103,8 @@ def new_page(browser, live_server, request):
                 except Exception:  # noqa: BLE001 - a screenshot must never hide the real failure
                     pass
         context.close()
-    if page_errors:
-        pytest.fail("JavaScript errors in the page:\n" + "\n".join(page_errors), pytrace=False)
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Users are made per test: hash their passwords cheaply (the log-in form still checks them)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    if problems:
+        pytest.fail("The browser saw errors:\n" + "\n".join(problems), pytrace=False)
 
 
 @pytest.fixture
@@ -133,6 +136,7 @@ def page_for(new_page):
 
 
 # Accessibility ------------------------------------------------------------------------
+
 
 def _format_violations(violations: list[dict], where: str) -> str:
     lines = [f"{len(violations)} serious or critical accessibility violation(s) on {where}:"]
@@ -185,14 +189,20 @@ def check_accessibility(page, where: str | None = None) -> list[dict]:
 # Transactional tests (live_server) flush the reference data the migrations made, so
 # everything a page needs is made here or by the fixtures in tests/conftest.py.
 
+
 @pytest.fixture
 def cuba_street_job(council, suburb, casemanager_user):
     """An open water-supply job on Cuba Street, logged an hour ago: the duplicate to be offered."""
     from tests.factories import JobFactory
 
     return JobFactory(
-        council=council, suburb=suburb, service="water_supply", street_address="10 Cuba Street",
-        latitude=Decimal("-41.293100"), longitude=Decimal("174.775000"), created_by=casemanager_user,
+        council=council,
+        suburb=suburb,
+        service="water_supply",
+        street_address="10 Cuba Street",
+        latitude=Decimal("-41.293100"),
+        longitude=Decimal("174.775000"),
+        created_by=casemanager_user,
     )
 
 
@@ -200,13 +210,19 @@ def cuba_street_job(council, suburb, casemanager_user):
 def existing_customer(council):
     from tests.factories import CustomerFactory
 
-    return CustomerFactory(council=council, name="Aroha Ngata", phone="021 555 0101", email="aroha@example.org",
-                           postal_address="PO Box 11, Wellington 6140")
+    return CustomerFactory(
+        council=council,
+        name="Aroha Ngata",
+        phone="021 555 0101",
+        email="aroha@example.org",
+        postal_address="PO Box 11, Wellington 6140",
+    )
 
 
 @pytest.fixture
-def dispatched_job(council, suburb, casemanager_user, callcentre_user, contractor, leak, p2, main_leak,
-                   existing_customer):
+def dispatched_job(
+    council, suburb, casemanager_user, callcentre_user, contractor, leak, p2, main_leak, existing_customer
+):
     """A job dispatched to the crew's contractor, with its enquiry and a note on the timeline."""
     from django.utils import timezone
 
@@ -217,17 +233,34 @@ def dispatched_job(council, suburb, casemanager_user, callcentre_user, contracto
 
     received = timezone.now() - dt.timedelta(hours=2)
     job = JobFactory(
-        council=council, suburb=suburb, service="water_supply", street_address="24 Tory Street",
-        status=JobStatus.DISPATCHED, category=main_leak, priority=p2, case_manager=casemanager_user,
-        contractor=contractor, notified_at=received, created_by=casemanager_user,
-        categorised_at=received, allocated_at=received, dispatched_at=received,
+        council=council,
+        suburb=suburb,
+        service="water_supply",
+        street_address="24 Tory Street",
+        status=JobStatus.DISPATCHED,
+        category=main_leak,
+        priority=p2,
+        case_manager=casemanager_user,
+        contractor=contractor,
+        notified_at=received,
+        created_by=casemanager_user,
+        categorised_at=received,
+        allocated_at=received,
+        dispatched_at=received,
     )
     EnquiryFactory(
-        council=council, suburb=suburb, customer=existing_customer, issue_type=leak, street_address="24 Tory Street",
-        description="Water running down the gutter since this morning.", received_at=received,
-        logged_by=callcentre_user, job=job, status=EnquiryStatus.LINKED, callback_requested=True,
+        council=council,
+        suburb=suburb,
+        customer=existing_customer,
+        issue_type=leak,
+        street_address="24 Tory Street",
+        description="Water running down the gutter since this morning.",
+        received_at=received,
+        logged_by=callcentre_user,
+        job=job,
+        status=EnquiryStatus.LINKED,
+        callback_requested=True,
         callback_best_time="after 3pm",
     )
-    JobEvent.objects.create(job=job, kind=JobEventKind.NOTE, by=casemanager_user,
-                            text="Crew to bring a 100 mm clamp.")
+    JobEvent.objects.create(job=job, kind=JobEventKind.NOTE, by=casemanager_user, text="Crew to bring a 100 mm clamp.")
     return job

@@ -14,8 +14,13 @@ pytestmark = pytest.mark.browser
 
 # role fixture, where the log-in lands, the page's heading, the main navigation (exactly, in order)
 ROLE_HOMES = [
-    pytest.param("callcentre_user", "/enquiries/home/", "Call-centre: Wellington City Council",
-                 ["Log enquiry", "Enquiries"], id="call-centre"),
+    pytest.param(
+        "callcentre_user",
+        "/enquiries/home/",
+        "Call-centre: Wellington City Council",
+        ["Log enquiry", "Enquiries"],
+        id="call-centre",
+    ),
     pytest.param("casemanager_user", "/jobs/triage/", "Triage", ["Enquiries", "Triage"], id="case-manager"),
     pytest.param("crew_user", "/jobs/crew/", "Jobs for Citycare", ["Our jobs"], id="crew"),
     pytest.param("analyst_user", "/reporting/", "Dashboard", ["Enquiries", "Dashboard"], id="analyst"),
@@ -32,8 +37,14 @@ def busy_day(dispatched_job, council, suburb, leak, callcentre_user):
     """Something on every home page: a dispatched job with its enquiry, and a new enquiry to triage."""
     from tests.factories import EnquiryFactory
 
-    EnquiryFactory(council=council, suburb=suburb, issue_type=leak, street_address="3 Willis Street",
-                   logged_by=callcentre_user, description="Low pressure at the kitchen tap.")
+    EnquiryFactory(
+        council=council,
+        suburb=suburb,
+        issue_type=leak,
+        street_address="3 Willis Street",
+        logged_by=callcentre_user,
+        description="Low pressure at the kitchen tap.",
+    )
     return dispatched_job
 
 
@@ -76,8 +87,9 @@ def test_login_page_is_accessible(page, callcentre_user):
     check_accessibility(page, "the login page after a failed log-in")
 
 
-def test_log_enquiry_form_is_accessible_as_it_fills_in(page_for, callcentre_user, suburb, leak, cuba_street_job,
-                                                       existing_customer):
+def test_log_enquiry_form_is_accessible_as_it_fills_in(
+    page_for, callcentre_user, suburb, leak, cuba_street_job, existing_customer
+):
     page = page_for(callcentre_user)
     page.goto("/enquiries/new/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Log enquiry")
@@ -125,8 +137,9 @@ def test_crew_home_on_a_phone(page_for, crew_user, dispatched_job):
     expect(nav_link).to_be_hidden()
     page.get_by_role("button", name="Show menu").click()
     expect(nav_link).to_be_visible()
-    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth"), \
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth"), (
         "the crew home scrolls sideways on a phone"
+    )
     check_accessibility(page, "the crew home at 390x844")
 
 
@@ -135,6 +148,7 @@ def test_job_page_on_a_phone(page_for, crew_user, dispatched_job):
     page.get_by_role("link", name=dispatched_job.reference).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(dispatched_job.reference)
     expect(page.locator("#timeline")).to_contain_text("Crew to bring a 100 mm clamp.")
-    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth"), \
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth"), (
         "the job page scrolls sideways on a phone"
+    )
     check_accessibility(page, "a job page at 390x844")
