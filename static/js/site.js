@@ -24,9 +24,38 @@
     if (box && time) time.hidden = !box.checked;
   }
 
+  // The duplicates panel refreshes as the address is typed; a refresh already on its way
+  // must not undo a "Link to job" the user ticked meanwhile.
+  var linkChoice = null;
+
+  function restoreLinkChoice(panel) {
+    if (linkChoice === null) return;
+    var radios = panel.querySelectorAll('input[name="link_job"]');
+    var match = Array.prototype.find.call(radios, function (r) { return r.value === linkChoice; });
+    if (match) {
+      match.checked = true;
+    } else if (linkChoice !== "") {
+      var keep = document.createElement("p");
+      keep.className = "small";
+      keep.setAttribute("data-kept-link", "");
+      keep.textContent = "Still linking to " + linkChoice + " as chosen earlier.";
+      var hidden = document.createElement("input");
+      hidden.type = "hidden";
+      hidden.name = "link_job";
+      hidden.value = linkChoice;
+      keep.appendChild(hidden);
+      Array.prototype.forEach.call(radios, function (r) { r.checked = false; });
+      panel.appendChild(keep);
+    }
+  }
+
   document.addEventListener("change", function (event) {
     if (event.target.id === "id_service") filterIssueTypes();
     if (event.target.id === "id_callback_requested") toggleCallbackTime();
+    if (event.target.name === "link_job") {
+      linkChoice = event.target.value;
+      document.querySelectorAll("[data-kept-link]").forEach(function (kept) { kept.remove(); });
+    }
   });
 
   document.addEventListener("click", function (event) {
@@ -43,6 +72,7 @@
 
   // After picking a customer, clear the results and move on to the address.
   document.body.addEventListener("htmx:afterSwap", function (event) {
+    if (event.detail.target.id === "duplicates") restoreLinkChoice(event.detail.target);
     if (event.detail.target.id === "customer-fields") {
       var results = document.getElementById("customer-results");
       if (results) results.innerHTML = "";

@@ -262,3 +262,34 @@ def test_missing_required_field_keeps_what_was_typed(page_for, callcentre_user, 
     assert response.status == 302, f"Log enquiry answered {response.status}"
     expect(page.locator(".reference-alert")).to_contain_text(ENQ_REFERENCE)
     expect(page.get_by_role("region", name="Customer")).to_contain_text("Mere Tane")
+
+
+def test_a_duplicates_refresh_in_flight_keeps_the_link_the_user_ticked(page_for, callcentre_user, suburb, leak,
+                                                                        cuba_street_job):
+    page = page_for(callcentre_user)
+    open_log_enquiry_form(page)
+    page.get_by_label("Street address").focus()
+    with duplicates_refresh(page):
+        page.keyboard.type("20 Cuba Street")
+    with duplicates_refresh(page):
+        page.get_by_label("Service").select_option(label="Water supply")
+    htmx_settled(page)
+
+    # Hold the next refresh of the panel on the wire, tick a job meanwhile, then let it land.
+    held = []
+    page.route("**/enquiries/duplicates/**", lambda route: held.append(route))
+    page.get_by_label("Street address").press("End")
+    page.keyboard.type(" ")
+    for _ in range(50):
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert held, "the panel did not ask for a refresh"
+    link = page.get_by_label(f"Link to job {cuba_street_job.reference}")
+    link.check()
+    held[0].continue_()
+    page.unroute("**/enquiries/duplicates/**")
+    htmx_settled(page)
+    page.wait_for_timeout(200)
+    expect(link).to_be_checked()
+    expect(page.get_by_label("Don't link: a new fault")).not_to_be_checked()
