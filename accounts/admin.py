@@ -1,7 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from .enums import ROLE_FIELDS as ROLE_FIELD_OF
 from .models import Organisation, Suburb, User
+
+ROLE_FIELDS = tuple(ROLE_FIELD_OF.values())
 
 
 class SuburbInline(admin.TabularInline):
@@ -27,34 +30,11 @@ class SuburbAdmin(admin.ModelAdmin):
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     list_display = ("username", "first_name", "last_name", "organisation", "role_list", "is_active")
-    list_filter = (
-        "organisation",
-        "role_call_centre",
-        "role_case_manager",
-        "role_crew",
-        "role_analyst",
-        "role_admin",
-        "is_active",
-    )
+    list_filter = ("organisation", *ROLE_FIELDS, "is_active")
     list_select_related = ("organisation",)
-    fieldsets = BaseUserAdmin.fieldsets + (
-        (
-            "Organisation and roles",
-            {
-                "fields": (
-                    "organisation",
-                    "role_call_centre",
-                    "role_case_manager",
-                    "role_crew",
-                    "role_analyst",
-                    "role_admin",
-                )
-            },
-        ),
-    )
+    fieldsets = BaseUserAdmin.fieldsets + (("Organisation and roles", {"fields": ("organisation", *ROLE_FIELDS)}),)
     add_fieldsets = BaseUserAdmin.add_fieldsets + (
-        ("Organisation and roles", {"fields": ("organisation", "role_call_centre", "role_case_manager",
-                                                "role_crew", "role_analyst", "role_admin")}),
+        ("Organisation and roles", {"fields": ("organisation", *ROLE_FIELDS)}),
     )
 
     @admin.display(description="roles")

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django_fsm_log.admin import StateLogInline
 
+from common.admin import ReadOnlyAdminMixin
+
 from .models import Customer, Enquiry, IssueType, ReferenceCounter
 
 
@@ -21,7 +23,7 @@ class CustomerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Enquiry)
-class EnquiryAdmin(admin.ModelAdmin):
+class EnquiryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only here: enquiries change through the app's screens, so every change is logged."""
 
     list_display = ("reference", "council", "service", "issue_type", "status", "received_at")
@@ -31,25 +33,7 @@ class EnquiryAdmin(admin.ModelAdmin):
     show_full_result_count = False
     inlines = [StateLogInline]
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(ReferenceCounter)
-class ReferenceCounterAdmin(admin.ModelAdmin):
+class ReferenceCounterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("prefix", "year", "last_value")
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -11,6 +11,7 @@ from django_fsm_log.models import StateLog
 from accounts import permissions
 from accounts.decorators import role_required
 from accounts.selectors import suburbs_for_council
+from common.forms import add_service_errors
 from common.pagination import keyset_page
 from jobs.enums import OPEN_STATUSES
 from jobs.selectors import jobs_visible_to
@@ -96,7 +97,7 @@ def enquiry_create(request):
                     link_job=link_job,
                 )
             except ValidationError as exc:
-                _add_service_errors(form, exc)
+                add_service_errors(form, exc)
             except JobChanged:
                 form.add_error(None, f"{data['link_job']} changed while you were logging; choose again.")
             else:
@@ -107,14 +108,6 @@ def enquiry_create(request):
     return render(request, "enquiries/enquiry_form.html", {"form": form,
                                                            "customer_fields": CUSTOMER_FIELD_NAMES},
                   status=400 if form.errors else 200)
-
-
-def _add_service_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 @role_required(permissions.may_view_enquiries)
@@ -151,7 +144,7 @@ def enquiry_resolve(request, reference):
             services.enquiry_resolve_at_first_contact(enquiry=enquiry, outcome=form.cleaned_data["outcome"],
                                                       by=request.user)
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"{enquiry.reference} resolved at first contact.")
             return redirect("enquiries:enquiry-detail", reference=reference)

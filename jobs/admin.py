@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django_fsm_log.admin import StateLogInline
 
+from common.admin import ReadOnlyAdminMixin
+
 from .models import Category, Job, Priority
 
 
@@ -18,7 +20,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Job)
-class JobAdmin(admin.ModelAdmin):
+class JobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only here: jobs move through the state machine on the job page, never by hand."""
 
     list_display = ("reference", "council", "service", "status", "priority", "contractor", "notified_at")
@@ -27,12 +29,3 @@ class JobAdmin(admin.ModelAdmin):
     list_select_related = ("council", "priority", "contractor")
     show_full_result_count = False
     inlines = [StateLogInline]
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

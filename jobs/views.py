@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import permissions
 from accounts.decorators import role_required
+from common.forms import add_service_errors
 from common.pagination import keyset_page
 from enquiries.enums import EnquiryStatus
 from enquiries.selectors import enquiries_visible_to, enquiry_list
@@ -170,7 +171,7 @@ def _job_action(request, reference, *, form_class, service, success, template="j
                 messages.warning(request, str(exc))
                 job.refresh_from_db()
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, success)
                 return redirect("jobs:job-detail", reference=job.reference)
@@ -192,14 +193,6 @@ def _changed_message(job: Job) -> str:
     return (f"{job.reference} was changed{who} while you were working on it; it is now "
             f"{job.get_status_display().lower()}. Nothing of yours was saved: check your entries below "
             f"against the job as it is now and submit again.")
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 @role_required(permissions.may_triage)

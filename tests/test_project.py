@@ -23,7 +23,10 @@ PRODUCTION_ENV = {
 
 
 def _manage(*args, env=None):
-    environment = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "DEBUG")}
+    # A clean production-like environment: nothing the test run itself set (the browser tests
+    # allow async-unsafe calls, for one) leaks into the checks.
+    leave_out = ("DATABASE_URL", "REDIS_URL", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    environment = {k: v for k, v in os.environ.items() if k not in leave_out}
     environment.update(env or {})
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=environment, capture_output=True,
                           text=True, timeout=120)
