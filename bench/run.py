@@ -130,6 +130,8 @@ def report(*, args, meta: dict, seed_figures: dict | None, results, load_results
     counts = meta.get("counts", {})
     out.append(f"== waterjourney benchmark: {meta.get('enquiries', '?'):,} enquiries "
                f"(PostgreSQL, DEBUG=false, {os.cpu_count()} cores) ==")
+    if meta.get("commit"):
+        out.append(f"app at commit {meta['commit']}")
     out.append("data: " + ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in counts.items()))
     if "open_jobs" in meta:
         out.append(f"      open jobs {meta['open_jobs']:,} (overdue {meta['overdue_jobs']:,}), "
@@ -226,6 +228,8 @@ def main(argv=None) -> int:
         log("The benchmark database is not seeded (or its seed did not finish): run without --skip-seed.")
         return 2
     meta.update(data_figures())
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT, capture_output=True, text=True)
+    meta["commit"] = head.stdout.strip() if head.returncode == 0 else ""
 
     import load
     import measure
