@@ -43,6 +43,14 @@ class EnquiryFilter(django_filters.FilterSet):
         else:
             del self.filters["council"]
 
+    @property
+    def form(self):
+        form = super().form
+        for field in form.fields.values():
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs.setdefault("class", css)
+        return form
+
     def search(self, queryset, name, value):
         value = value.strip()
         if not value:

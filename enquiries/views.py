@@ -54,7 +54,7 @@ def enquiry_list(request):
         "page": page,
         "can_create_job": permissions.may_triage(request.user),
         "can_log": permissions.may_log_enquiry(request.user),
-        "selected": set(request.GET.getlist("selected")),
+        "selected": {int(pk) for pk in request.GET.getlist("selected") if pk.isdigit()},
     }
     template = "enquiries/_enquiry_table.html" if request.htmx and request.htmx.target == "enquiry-results" \
         else "enquiries/enquiry_list.html"

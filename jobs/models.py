@@ -175,7 +175,8 @@ class Job(ConcurrentTransitionMixin, models.Model):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._loaded_version = self.version
+        # Read without triggering a load when a list query deferred the column.
+        self._loaded_version = self.__dict__.get("version")
 
     def __str__(self) -> str:
         return self.reference
@@ -189,7 +190,8 @@ class Job(ConcurrentTransitionMixin, models.Model):
     def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update, *args, **kwargs):
         # The state check of ConcurrentTransitionMixin misses edits that keep the status
         # (re-categorising, moving the location); the version catches those too.
-        base_qs = base_qs.filter(version=self._loaded_version)
+        if self._loaded_version is not None:
+            base_qs = base_qs.filter(version=self._loaded_version)
         return super()._do_update(base_qs, using, pk_val, values, update_fields, forced_update, *args, **kwargs)
 
     def refresh_from_db(self, *args, **kwargs):

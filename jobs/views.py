@@ -82,7 +82,7 @@ def triage(request):
         context["page"] = keyset_page(new_enquiries, time_field="received_at", descending=False,
                                       after=request.GET.get("after"), before=request.GET.get("before"),
                                       with_count=False)
-        context["selected"] = set(request.GET.getlist("selected"))
+        context["selected"] = {int(pk) for pk in request.GET.getlist("selected") if pk.isdigit()}
     else:
         sort = request.GET.get("sort", "oldest" if tab == "triage" else "due")
         if sort not in TRIAGE_SORTS:

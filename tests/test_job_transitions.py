@@ -299,3 +299,11 @@ def test_resolving_is_denied_to_another_councils_call_centre(council, suburb, le
     enquiry = EnquiryFactory(council=council, suburb=suburb, issue_type=leak)
     with pytest.raises(PermissionDenied):
         enquiry_resolve_at_first_contact(enquiry=enquiry, outcome="x", by=other_callcentre_user)
+
+
+def test_a_job_loaded_with_deferred_columns_still_saves_under_its_version(deps, council, suburb, casemanager_user):
+    job = _job(JobStatus.LOGGED, deps, council, suburb)
+    partial = Job.objects.only("reference", "status").get(pk=job.pk)
+    assert partial.reference == job.reference  # no recursion, no error
+    services.job_categorise(job=partial, category=deps["category"], priority=deps["priority"], by=casemanager_user)
+    assert Job.objects.get(pk=job.pk).status == JobStatus.TRIAGED

@@ -1,6 +1,8 @@
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from django import template
+from django.urls import reverse
 from django.utils import timezone
 
 register = template.Library()
@@ -75,3 +77,14 @@ def query_with(context, **changes) -> str:
             params[key] = value
     encoded = params.urlencode()
     return f"?{encoded}" if encoded else "?"
+
+
+@lru_cache(maxsize=64)
+def _url_pattern(name: str) -> str:
+    return reverse(name, args=["__key__"])
+
+
+@register.simple_tag
+def row_url(name: str, key) -> str:
+    """{% url name key %} for list rows: reversed once per URL name, then filled in (50 rows, 50x cheaper)."""
+    return _url_pattern(name).replace("__key__", str(key))
