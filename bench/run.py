@@ -229,7 +229,7 @@ def main(argv=None) -> int:
         return 2
     meta.update(data_figures())
     head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT, capture_output=True, text=True)
-    meta["commit"] = head.stdout.strip() if head.returncode == 0 else ""
+    meta["commit"] = head.stdout.strip() if head.returncode == 0 else os.environ.get("BENCH_COMMIT", "")
 
     import load
     import measure
