@@ -52,20 +52,14 @@ def free_port() -> int:
 
 
 def collectstatic(env: dict, log=print) -> bool:
-    """manage.py collectstatic --noinput; True when it needed the stub source maps (an app bug)."""
+    """manage.py collectstatic --noinput with the production (manifest) storage."""
     started = time.perf_counter()
     command = [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"]
     plain = subprocess.run(command, cwd=PROJECT, env=env, capture_output=True, text=True)
     if plain.returncode == 0:
         log(f"  collectstatic: {time.perf_counter() - started:.1f}s")
         return False
-    last = [line for line in plain.stderr.strip().splitlines() if line.strip()]
-    log(f"  WARNING collectstatic fails with DEBUG=false: {last[-1] if last else plain.returncode}")
-    log("  retrying with bench/collectstatic_settings.py (empty stub .map files for the vendored Bootstrap)")
-    subprocess.run(command, cwd=PROJECT, env={**env, "DJANGO_SETTINGS_MODULE": "bench.collectstatic_settings"},
-                   check=True)
-    log(f"  collectstatic (with stub maps): {time.perf_counter() - started:.1f}s")
-    return True
+    raise RuntimeError(f"collectstatic fails with DEBUG=false:\n{plain.stderr}")
 
 
 class Gunicorn:

@@ -13,7 +13,7 @@ from datetime import datetime
 from django.db.models import Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
-COUNT_LIMIT = 10_000
+COUNT_LIMIT = 1_000
 
 
 @dataclass

@@ -144,7 +144,13 @@ def duplicate_candidates(
         d_lat = radius_m / METRES_PER_DEGREE_LATITUDE
         d_lng = radius_m / (METRES_PER_DEGREE_LATITUDE * max(math.cos(math.radians(lat)), 0.01))
         near |= Q(latitude__range=(lat - d_lat, lat + d_lat), longitude__range=(lng - d_lng, lng + d_lng))
-    rows = jobs.filter(near).select_related("suburb", "priority", "category").order_by("-notified_at")[:100]
+    rows = (
+        jobs.filter(near)
+        .select_related("suburb", "priority", "category")
+        .only("reference", "status", "street_address", "street_key", "latitude", "longitude", "notified_at",
+              "suburb__name", "priority__name", "category__name")
+        .order_by("-notified_at")[:100]
+    )
 
     candidates = []
     for job in rows:

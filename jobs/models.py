@@ -165,7 +165,7 @@ class Job(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["status", "notified_at"], name="job_status_notified"),
             models.Index(fields=["case_manager", "status"], name="job_case_manager_status"),
             models.Index(fields=["contractor", "status", "next_due_at"], name="job_contractor_status"),
-            models.Index(fields=["next_due_at"], condition=Q(next_due_at__isnull=False), name="job_next_due"),
+            models.Index(fields=["next_due_at", "id"], condition=Q(next_due_at__isnull=False), name="job_next_due"),
             models.Index(
                 fields=["council", "service", "notified_at"],
                 condition=Q(status__in=OPEN_STATUSES),

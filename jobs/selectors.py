@@ -169,7 +169,8 @@ def triage_jobs(*, user, tab: str, now: datetime | None = None) -> QuerySet[Job]
     if tab == "mine":
         return jobs.filter(case_manager=user, status__in=OPEN_STATUSES)
     if tab == "at_risk":
-        return jobs.filter(next_due_at__isnull=False, next_due_at__lt=_at_risk_before(now))
+        # "<" already leaves out the NULLs; saying so again makes PostgreSQL misjudge the rows.
+        return jobs.filter(next_due_at__lt=_at_risk_before(now))
     raise ValueError(f"Unknown tab {tab!r}")
 
 
