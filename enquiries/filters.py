@@ -7,6 +7,7 @@ from django.db.models import Q
 from accounts import permissions
 from accounts.models import Organisation
 from accounts.selectors import councils_visible_to
+from common.widgets import FastSelect
 
 from .enums import EnquiryStatus, Service
 from .models import Enquiry, IssueType
@@ -19,16 +20,18 @@ class EnquiryFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="Search", method="search",
                                   widget=forms.TextInput(attrs={"placeholder": "Reference, name, phone or address",
                                                                 "type": "search"}))
-    status = django_filters.ChoiceFilter(choices=EnquiryStatus.choices, empty_label="Any status")
-    council = django_filters.ModelChoiceFilter(queryset=Organisation.objects.none(), empty_label="Any council")
-    service = django_filters.ChoiceFilter(choices=Service.choices, empty_label="Any service")
-    issue_type = django_filters.ModelChoiceFilter(queryset=IssueType.objects.all(), empty_label="Any issue type")
+    status = django_filters.ChoiceFilter(choices=EnquiryStatus.choices, empty_label="Any status", widget=FastSelect)
+    council = django_filters.ModelChoiceFilter(queryset=Organisation.objects.none(), empty_label="Any council",
+                                               widget=FastSelect)
+    service = django_filters.ChoiceFilter(choices=Service.choices, empty_label="Any service", widget=FastSelect)
+    issue_type = django_filters.ModelChoiceFilter(queryset=IssueType.objects.all(), empty_label="Any issue type",
+                                                  widget=FastSelect)
     received_from = django_filters.DateFilter(field_name="received_at", lookup_expr="date__gte", label="Received from",
                                               widget=forms.DateInput(attrs={"type": "date"}))
     received_to = django_filters.DateFilter(field_name="received_at", lookup_expr="date__lte", label="Received to",
                                             widget=forms.DateInput(attrs={"type": "date"}))
     callback_requested = django_filters.BooleanFilter(
-        label="Call-back", widget=forms.Select(choices=[("", "Call-back: any"), ("true", "Call-back requested"),
+        label="Call-back", widget=FastSelect(choices=[("", "Call-back: any"), ("true", "Call-back requested"),
                                                         ("false", "No call-back")]))
 
     class Meta:
