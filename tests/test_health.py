@@ -14,17 +14,16 @@ def test_healthz_reports_database_ok_and_broker_not_configured_in_embedded_mode(
 
 @pytest.mark.django_db
 def test_healthz_answers_503_when_the_broker_is_down(client):
-    # Port 1 on loopback: nothing listens, the connection is refused at once.
-    with override_settings(REDIS_URL="redis://127.0.0.1:1/0", CELERY_BROKER_URL="redis://127.0.0.1:1/0"):
-        from config.celery import app
+    from config.celery import app
 
+    # Port 1 on loopback: nothing listens, the connection is refused at once.
+    previous = app.conf.broker_url
+    with override_settings(REDIS_URL="redis://127.0.0.1:1/0"):
         app.conf.broker_url = "redis://127.0.0.1:1/0"
         try:
             response = client.get("/healthz")
         finally:
-            from django.conf import settings
-
-            app.conf.broker_url = settings.CELERY_BROKER_URL
+            app.conf.broker_url = previous
     assert response.status_code == 503
     body = json.loads(response.content)
     assert body["broker"] == "error" and body["database"] == "ok" and body["status"] == "error"
@@ -38,3 +37,11 @@ def test_healthz_answers_503_when_the_database_is_down(client, monkeypatch):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert json.loads(response.content)["database"] == "error"
+
+
+@pytest.mark.redis
+@pytest.mark.django_db
+def test_healthz_reports_the_broker_ok_when_redis_is_up(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert json.loads(response.content) == {"database": "ok", "broker": "ok", "status": "ok"}
