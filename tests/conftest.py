@@ -48,6 +48,24 @@ def pytest_runtest_setup(item):
         pytest.skip(reason)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def end_stray_database_sessions(django_db_setup, django_db_blocker):
+    """Before the test database is dropped, end sessions that server threads left open.
+
+    The live server's and the Celery worker's threads open their own PostgreSQL
+    connections; one of them can still be idle when the run ends, and PostgreSQL will not
+    drop a database that has a session on it.
+    """
+    yield
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     # Tests override values only: the slow production hasher would dominate the run.

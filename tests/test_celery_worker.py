@@ -4,7 +4,9 @@ import time
 
 import pytest
 from celery.contrib.testing.worker import start_worker
+from celery.signals import task_postrun
 from django.core import mail
+from django.db import connections
 
 from config.celery import app
 from enquiries import services
@@ -27,6 +29,20 @@ def test_logging_an_enquiry_queues_the_acknowledgement_and_a_real_worker_sends_i
 ):
     assert app.conf.broker_url.startswith("redis://")
     app.control.purge()  # a clean queue: nothing left over from earlier runs
+    # The worker runs in a thread of this process: close its database connection after each
+    # task, as a worker process would, so the test database can be dropped at the end.
+    task_postrun.connect(_close_worker_connections)
+    try:
+        _exercise_worker(callcentre_user, council, suburb, leak)
+    finally:
+        task_postrun.disconnect(_close_worker_connections)
+
+
+def _close_worker_connections(**kwargs):
+    connections.close_all()
+
+
+def _exercise_worker(callcentre_user, council, suburb, leak):
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
         enquiry = services.enquiry_log(
             by=callcentre_user, council=council, street_address="12 Cuba Street", suburb=suburb,

@@ -45,7 +45,10 @@ BLOCKING_IMPACTS = ("serious", "critical")
 
 
 @pytest.fixture(scope="session")
-def browser():
+def browser(live_server):
+    # Asking for live_server here makes the browser close first: its keep-alive connections
+    # end, the server's request threads close their database connections, and the test
+    # database can then be dropped.
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
