@@ -20,8 +20,14 @@ def navigation(request):
         return {"nav_items": []}
     path = request.path
     items = [{"label": label, "url": reverse(url_name)} for label, url_name, allowed in NAVIGATION if allowed(user)]
-    # The most specific link that contains this page is the current one.
-    current = max((item for item in items if path.startswith(item["url"])), key=lambda i: len(i["url"]), default=None)
+    # The most specific link that contains this page is the current one; a role's home page
+    # (which lives under /enquiries/ for the call-centre) is none of them.
+    home = permissions.home_url_name(user)
+    if home and path == reverse(home) and not any(item["url"] == path for item in items):
+        current = None
+    else:
+        current = max((item for item in items if path.startswith(item["url"])), key=lambda i: len(i["url"]),
+                      default=None)
     for item in items:
         item["active"] = item is current
     return {"nav_items": items}

@@ -110,3 +110,13 @@ def test_csrf_is_enforced_on_state_changes(callcentre_user):
     client = Client(enforce_csrf_checks=True)
     client.force_login(callcentre_user)
     assert client.post("/enquiries/new/", {}).status_code == 403
+
+
+@pytest.mark.parametrize(("path", "current"), [
+    ("/enquiries/home/", None), ("/enquiries/", "Enquiries"), ("/enquiries/new/", "Log enquiry"),
+])
+def test_the_navigation_marks_one_current_page_at_most(client_for, callcentre_user, path, current):
+    body = client_for(callcentre_user).get(path).content.decode()
+    nav = body.split('id="main-nav"')[1].split("</ul>")[0]
+    marked = [chunk.split(">", 1)[1].split("<")[0] for chunk in nav.split('aria-current="page"')[1:]]
+    assert marked == ([current] if current else [])
