@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.db.models import Q, QuerySet
 from django.utils.dateparse import parse_datetime
@@ -44,10 +44,10 @@ def _decode(cursor: str) -> tuple[datetime, int] | None:
         padded = cursor + "=" * (-len(cursor) % 4)
         moment_text, pk_text = base64.urlsafe_b64decode(padded.encode()).decode().split("|")
         moment = parse_datetime(moment_text)
-        if moment is None:
+        if moment is None or moment.tzinfo is None:
             return None
-        return moment, int(pk_text)
-    except (ValueError, UnicodeDecodeError):
+        return moment.astimezone(UTC), int(pk_text)
+    except (ValueError, UnicodeDecodeError, OverflowError):
         return None
 
 

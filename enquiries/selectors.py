@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import ExpressionWrapper, F, FloatField, Q, QuerySet, Value
 from django.utils import timezone
 
 from accounts import permissions
@@ -144,12 +144,22 @@ def duplicate_candidates(
         d_lat = radius_m / METRES_PER_DEGREE_LATITUDE
         d_lng = radius_m / (METRES_PER_DEGREE_LATITUDE * max(math.cos(math.radians(lat)), 0.01))
         near |= Q(latitude__range=(lat - d_lat, lat + d_lat), longitude__range=(lng - d_lng, lng + d_lng))
+    # Nearest first already in SQL (an equirectangular approximation is plenty at 200 m),
+    # so a busy street's many same-street jobs cannot crowd a nearer one out of the cap.
+    order = ["-notified_at"]
+    if has_point:
+        cos_lat = math.cos(math.radians(lat))
+        approx = (F("latitude") - Value(lat)) * (F("latitude") - Value(lat)) + (
+            (F("longitude") - Value(lng)) * Value(cos_lat)
+        ) * ((F("longitude") - Value(lng)) * Value(cos_lat))
+        jobs = jobs.annotate(approx_distance=ExpressionWrapper(approx, output_field=FloatField()))
+        order = [F("approx_distance").asc(nulls_last=True), "-notified_at"]
     rows = (
         jobs.filter(near)
         .select_related("suburb", "priority", "category")
         .only("reference", "status", "street_address", "street_key", "latitude", "longitude", "notified_at",
               "suburb__name", "priority__name", "category__name")
-        .order_by("-notified_at")[:100]
+        .order_by(*order)[:100]
     )
 
     candidates = []

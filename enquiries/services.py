@@ -56,6 +56,9 @@ def customer_save(
 def _check_received_at(received_at: datetime, backdate_reason: str, now: datetime) -> None:
     if received_at > now + timedelta(minutes=2):
         raise ValidationError({"received_at": "The received time cannot be in the future."})
+    if now - received_at > timedelta(days=settings.BACKDATE_MAX_DAYS):
+        raise ValidationError({"received_at": f"The received time can be at most {settings.BACKDATE_MAX_DAYS} days "
+                                              "ago; check the date."})
     tolerance = timedelta(minutes=settings.BACKDATE_TOLERANCE_MINUTES)
     if now - received_at > tolerance and not backdate_reason.strip():
         raise ValidationError(
@@ -140,7 +143,8 @@ def enquiry_log(
     if customer.email:
         from .tasks import enquiry_send_acknowledgement
 
-        transaction.on_commit(lambda: enquiry_send_acknowledgement.delay(enquiry.pk))
+        # robust: the enquiry is saved whatever happens to the e-mail; a failure is logged, not shown.
+        transaction.on_commit(lambda: enquiry_send_acknowledgement.delay(enquiry.pk), robust=True)
     return enquiry
 
 

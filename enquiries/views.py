@@ -1,3 +1,5 @@
+from decimal import Decimal, InvalidOperation
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
@@ -20,7 +22,7 @@ from jobs.services import JobChanged, enquiry_link_to_job
 from . import selectors, services
 from .enums import EnquiryStatus
 from .filters import EnquiryFilter
-from .forms import CUSTOMER_FIELD_NAMES, EnquiryForm, LinkToJobForm, ResolveForm
+from .forms import CUSTOMER_FIELD_NAMES, NZ_LATITUDE, NZ_LONGITUDE, EnquiryForm, LinkToJobForm, ResolveForm
 from .models import Enquiry, IssueType
 
 
@@ -54,7 +56,7 @@ def enquiry_list(request):
         "page": page,
         "can_create_job": permissions.may_triage(request.user),
         "can_log": permissions.may_log_enquiry(request.user),
-        "selected": {int(pk) for pk in request.GET.getlist("selected") if pk.isdigit()},
+        "selected": {int(pk) for pk in request.GET.getlist("selected") if pk.isascii() and pk.isdigit()},
     }
     template = "enquiries/_enquiry_table.html" if request.htmx and request.htmx.target == "enquiry-results" \
         else "enquiries/enquiry_list.html"
@@ -192,10 +194,9 @@ def enquiry_link(request, reference):
 @require_GET
 def customer_search(request):
     council_id = _int(request.GET.get("council"))
-    customers = selectors.customer_search(user=request.user, council_id=council_id,
-                                          query=request.GET.get("customer_query", ""))
-    return render(request, "enquiries/_customer_results.html",
-                  {"customers": customers, "query": request.GET.get("customer_query", "")})
+    query = _text(request.GET.get("customer_query"))
+    customers = selectors.customer_search(user=request.user, council_id=council_id, query=query)
+    return render(request, "enquiries/_customer_results.html", {"customers": customers, "query": query})
 
 
 @role_required(permissions.may_log_enquiry)
@@ -227,8 +228,9 @@ def duplicate_candidates(request):
     if council_id and service and permissions.council_in_scope(request.user, council_id):
         candidates = selectors.duplicate_candidates(
             user=request.user, council_id=council_id, service=service,
-            street_address=request.GET.get("street_address", ""),
-            latitude=_decimal(request.GET.get("latitude")), longitude=_decimal(request.GET.get("longitude")),
+            street_address=_text(request.GET.get("street_address")),
+            latitude=_decimal(request.GET.get("latitude"), NZ_LATITUDE),
+            longitude=_decimal(request.GET.get("longitude"), NZ_LONGITUDE),
             radius_m=issue_type.duplicate_radius_m if issue_type else 200,
         )
     return render(request, "enquiries/_duplicates.html", {
@@ -247,6 +249,11 @@ def suburb_options(request):
                   {"suburbs": suburbs_for_council(council_id=council_id)})
 
 
+def _text(value) -> str:
+    """Free text from a query string, without the NUL characters PostgreSQL refuses."""
+    return (value or "").replace("\x00", "")[:200]
+
+
 def _int(value) -> int | None:
     """A primary key from a query string, or None for anything that cannot be one."""
     try:
@@ -256,11 +263,10 @@ def _int(value) -> int | None:
     return number if 0 < number < 2**63 else None
 
 
-def _decimal(value):
-    from decimal import Decimal, InvalidOperation
-
+def _decimal(value, bounds: tuple[float, float]):
+    """A coordinate from a query string, or None for anything outside New Zealand's box."""
     try:
         number = Decimal(value)
     except (TypeError, ValueError, InvalidOperation):
         return None
-    return number if number.is_finite() else None
+    return number if number.is_finite() and bounds[0] <= number <= bounds[1] else None

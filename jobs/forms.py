@@ -102,7 +102,7 @@ class EnquiryChoiceField(forms.ModelMultipleChoiceField):
 
     def _check_values(self, value):
         for pk in value:
-            if str(pk).isdigit() and int(pk) >= 2**63:
+            if str(pk).isascii() and str(pk).isdigit() and int(pk) >= 2**63:
                 raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice",
                                             params={"value": pk})
         return super()._check_values(value)

@@ -158,6 +158,8 @@ class Job(ConcurrentTransitionMixin, models.Model):
     version = models.PositiveIntegerField(default=1, editable=False,
                                           help_text="Raised by every change; stale edits are refused.")
     updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", editable=False)
 
     class Meta:
         ordering = ["-notified_at", "-id"]
@@ -408,6 +410,14 @@ class Job(ConcurrentTransitionMixin, models.Model):
         self.cancelled_at = None
         self.cancel_reason = ""
         self.completed_at = None
+        # Fresh targets from now: the KPIs still measure from the customer's notification
+        # (from the history), but the crew needs a due time that has not already passed.
+        if self.priority is not None:
+            now = timezone.now()
+            attend, resolve = due_dates_for(notified_at=now, priority=self.priority)
+            if self.attended_at is None:
+                self.attendance_due_at = attend
+            self.resolution_due_at = resolve
         self._refresh_next_due(_status_after_reopen(self))
 
 

@@ -7,6 +7,7 @@ fresh job, so the view can say who won and show the user's own input back to the
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -44,8 +45,9 @@ def _lock(job: Job, expected_version: int | None) -> Job:
     return locked
 
 
-def _save(job: Job) -> None:
+def _save(job: Job, by) -> None:
     job.version += 1
+    job.updated_by = by
     try:
         job.save()
     except ConcurrentTransition as exc:
@@ -68,7 +70,7 @@ def _job_transition(*, job: Job, name: str, by, expected_version: int | None, de
                 method(by=by, description=description or None, **kwargs)
             except TransitionNotAllowed as exc:
                 raise ActionNotAvailable(str(exc)) from exc
-            _save(locked)
+            _save(locked, by)
             return locked
     except ConcurrentTransition as exc:
         raise JobChanged(Job.objects.get(pk=job.pk)) from exc
@@ -98,7 +100,7 @@ def job_create_from_enquiries(*, enquiries: Iterable[Enquiry], by) -> Job:
     locked = list(
         Enquiry.objects.select_for_update(of=("self",))
         .filter(pk__in=ids)
-        .select_related("suburb")
+        .select_related("suburb", "issue_type", "customer")
         .order_by("received_at", "id")
     )
     if len(locked) != len(ids):
@@ -170,7 +172,7 @@ def enquiry_link_to_job(*, enquiry: Enquiry, job: Job, by, expected_version: int
                 # An earlier notification moves the KPI clock, and the due dates with it.
                 locked_job.notified_at = locked_enquiry.received_at
                 locked_job.apply_due_dates()
-            _save(locked_job)
+            _save(locked_job, by)
             return locked_job
     except ConcurrentTransition as exc:
         raise JobChanged(Job.objects.get(pk=job.pk)) from exc
@@ -204,7 +206,16 @@ def job_dispatch(*, job: Job, contractor, by, expected_version: int | None = Non
     )
 
 
+def _check_site_time(job: Job, moment, field: str) -> None:
+    """Arrival and completion feed the KPIs: between the notification and now, or refused."""
+    if moment is None:
+        return
+    if moment < job.notified_at or moment > timezone.now() + timedelta(minutes=5):
+        raise ValidationError({field: "The time must be after the customer's notification and not in the future."})
+
+
 def job_record_arrival(*, job: Job, by, arrived_at=None, expected_version: int | None = None, note: str = "") -> Job:
+    _check_site_time(job, arrived_at, "arrived_at")
     return _job_transition(job=job, name="record_arrival", by=by, expected_version=expected_version,
                            description=note, arrived_at=arrived_at)
 
@@ -221,6 +232,9 @@ def job_start_repair(*, job: Job, by, expected_version: int | None = None, note:
 
 
 def job_complete(*, job: Job, by, completed_at=None, expected_version: int | None = None, note: str = "") -> Job:
+    _check_site_time(job, completed_at, "completed_at")
+    if completed_at is not None and job.attended_at and completed_at < job.attended_at:
+        raise ValidationError({"completed_at": "The job cannot be completed before the crew arrived."})
     return _job_transition(job=job, name="complete", by=by, expected_version=expected_version,
                            description=note, completed_at=completed_at)
 
@@ -296,7 +310,7 @@ def job_update_location(
         locked.suburb = suburb
         locked.latitude = latitude
         locked.longitude = longitude
-        _save(locked)
+        _save(locked, by)
         JobEvent.objects.create(
             job=locked, kind=JobEventKind.LOCATION_CHANGED, by=by,
             text=f"Location changed from {before} to {locked.street_address}, {suburb}",

@@ -82,7 +82,7 @@ def triage(request):
         context["page"] = keyset_page(new_enquiries, time_field="received_at", descending=False,
                                       after=request.GET.get("after"), before=request.GET.get("before"),
                                       with_count=False)
-        context["selected"] = {int(pk) for pk in request.GET.getlist("selected") if pk.isdigit()}
+        context["selected"] = {int(pk) for pk in request.GET.getlist("selected") if pk.isascii() and pk.isdigit()}
     else:
         sort = request.GET.get("sort", "oldest" if tab == "triage" else "due")
         if sort not in TRIAGE_SORTS:
@@ -128,7 +128,7 @@ def job_create(request):
         for errors in form.errors.values():
             messages.error(request, " ".join(errors))
     # Back to the list with the same ticks, so the selection is not lost.
-    selected = "&".join(f"selected={pk}" for pk in request.POST.getlist("enquiries") if pk.isdigit())
+    selected = "&".join(f"selected={pk}" for pk in request.POST.getlist("enquiries") if pk.isascii() and pk.isdigit())
     joiner = "&" if "?" in back else "?"
     return HttpResponseRedirect(f"{back}{joiner}{selected}" if selected else back)
 
@@ -184,12 +184,7 @@ def _job_action(request, reference, *, form_class, service, success, template="j
 
 
 def _changed_message(job: Job) -> str:
-    from django.contrib.contenttypes.models import ContentType
-    from django_fsm_log.models import StateLog
-
-    last = (StateLog.objects.filter(content_type=ContentType.objects.get_for_model(Job), object_id=job.pk)
-            .select_related("by").order_by("-timestamp").first())
-    who = f" by {last.by}" if last and last.by else ""
+    who = f" by {job.updated_by}" if job.updated_by else ""
     return (f"{job.reference} was changed{who} while you were working on it; it is now "
             f"{job.get_status_display().lower()}. Nothing of yours was saved: check your entries below "
             f"against the job as it is now and submit again.")

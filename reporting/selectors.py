@@ -22,7 +22,7 @@ def dashboard_figures(*, user, days: int = 30) -> dict:
     for status, count in status_counts.items():
         stages[STAGE_OF_STATUS[JobStatus(status)]] += count
     overdue = jobs.filter(next_due_at__lt=now).aggregate(
-        attendance=Count("id", filter=Q(status__in=AWAITING_ATTENDANCE)),
+        attendance=Count("id", filter=Q(status__in=AWAITING_ATTENDANCE, attended_at__isnull=True)),
         total=Count("id"),
     )
     return {

@@ -5,7 +5,8 @@ import pytest
 from jobs.enums import JobStatus
 from tests.factories import CustomerFactory, EnquiryFactory, JobFactory
 
-GARBAGE = ["", "x", "-1", "999999999999999999999", "1e999", "NaN", "<script>", "' OR 1=1 --", "\x00", "é" * 300]
+GARBAGE = ["", "x", "-1", "999999999999999999999", "1e999", "1e400", "NaN", "<script>", "' OR 1=1 --", "\x00",
+           "ab\x00cd", "²", "é" * 300]
 
 
 @pytest.fixture
@@ -42,11 +43,13 @@ def test_enquiry_forms_answer_garbage_with_a_message_not_a_500(client_for, callc
                                                      "latitude": value}),
                          ("/enquiries/suburbs/", {"council": value})]:
         assert client_for(callcentre_user).get(path, params).status_code < 500, path
+    assert client_for(callcentre_user).get("/enquiries/", {"selected": value}).status_code == 200
     cm = client_for(casemanager_user)
     assert cm.post(f"/enquiries/{enquiry.reference}/link/", {"job_reference": value}).status_code == 400
     assert cm.post(f"/enquiries/{enquiry.reference}/resolve/", {"outcome": value}).status_code in (302, 400)
     assert cm.post("/jobs/create/", {"enquiries": [value], "next": value}).status_code == 302
-    assert cm.get("/jobs/triage/", {"tab": value, "sort": value, "page": value, "after": value}).status_code == 200
+    assert cm.get("/jobs/triage/", {"tab": value, "sort": value, "page": value, "after": value,
+                                    "selected": value}).status_code == 200
 
 
 def test_picking_another_councils_customer_is_refused_clearly(client_for, callcentre_user, other_council, council,
@@ -63,3 +66,26 @@ def test_picking_another_councils_customer_is_refused_clearly(client_for, callce
 def test_create_job_with_a_foreign_redirect_target_stays_on_this_site(client_for, casemanager_user):
     response = client_for(casemanager_user).post("/jobs/create/", {"next": "https://evil.example.org/"})
     assert response.status_code == 302 and response["Location"].startswith("/")
+
+
+def test_a_cursor_at_the_end_of_time_is_ignored_not_a_500(client_for, casemanager_user):
+    import base64
+
+    cursor = base64.urlsafe_b64encode(b"9999-12-31T23:59:59-12:00|5").decode().rstrip("=")
+    for key in ("before", "after"):
+        assert client_for(casemanager_user).get("/enquiries/", {key: cursor}).status_code == 200
+
+
+@pytest.mark.parametrize("received_at", ["0001-01-01T00:00", "1900-01-01T00:00", "2020-06-01T09:00"])
+def test_a_received_time_from_long_ago_is_refused_with_a_message(client_for, callcentre_user, council, suburb, leak,
+                                                                 received_at):
+    from enquiries.models import Enquiry
+
+    response = client_for(callcentre_user).post("/enquiries/new/", {
+        "customer_name": "Someone", "customer_phone": "021 000 1111", "preferred_channel": "phone",
+        "council": council.pk, "street_address": "1 Cuba Street", "suburb": suburb.pk, "service": "water_supply",
+        "issue_type": leak.pk, "description": "Leak", "channel": "phone", "received_at": received_at,
+        "backdate_reason": "typed in wrong"})
+    assert response.status_code == 400
+    assert b"check the date" in response.content or b"Enter a valid date" in response.content
+    assert not Enquiry.objects.exists()

@@ -139,3 +139,16 @@ def test_an_action_no_longer_available_says_so_instead_of_failing(client_for, co
     assert response.status_code in (200, 400)
     assert "cancelled" in body.lower()
     assert "Urgent please" in body
+
+
+def test_the_changed_message_names_whoever_changed_the_job_last(client_for, council, suburb, leak, casemanager_user,
+                                                                callcentre_user, p2, main_leak):
+    from tests.factories import EnquiryFactory
+
+    job = JobFactory(council=council, suburb=suburb, status=JobStatus.LOGGED)
+    stale_version = job.version
+    services.enquiry_link_to_job(enquiry=EnquiryFactory(council=council, suburb=suburb, issue_type=leak), job=job,
+                                 by=callcentre_user)
+    response = client_for(casemanager_user).post(f"/jobs/{job.reference}/categorise/", {
+        "version": stale_version, "category": main_leak.pk, "priority": p2.pk})
+    assert f"was changed by {callcentre_user}" in response.content.decode()

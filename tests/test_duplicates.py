@@ -91,3 +91,11 @@ def test_duplicate_panel_survives_nonsense_input(client_for, callcentre_user, co
     response = client_for(callcentre_user).get("/enquiries/duplicates/", {
         "council": "abc", "service": "water_supply", "latitude": "NaN", "longitude": "1e999"})
     assert response.status_code == 200
+
+
+def test_a_nearer_job_is_not_crowded_out_by_many_newer_ones_on_the_same_street(callcentre_user, council, job_at):
+    nearest = job_at(metres_north=5, hours_ago=100, street_address="1 Other Road")
+    for n in range(120):
+        job_at(metres_north=5000, hours_ago=1 + n / 100, street_address=f"{n} Cuba Street")
+    found = _search(callcentre_user, council, street_address="12 Cuba Street")
+    assert found[0].job == nearest

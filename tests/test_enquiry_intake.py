@@ -227,3 +227,31 @@ def test_queue_pages_newest_first_with_no_row_twice(client_for, casemanager_user
     assert back.previous_cursor and back.next_cursor
     response = client.get("/enquiries/", {"after": pages[1].next_cursor})
     assert enquiries[100].reference.encode() in response.content
+
+
+class FailingMailBackend:
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        raise OSError("mail server refused the connection")
+
+
+def test_a_mail_failure_after_saving_does_not_fail_the_call_or_lose_the_enquiry(
+    callcentre_user, council, suburb, leak, settings, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "tests.test_enquiry_intake.FailingMailBackend"
+    details = dict(CUSTOMER, email="aroha@example.co.nz")
+    with django_capture_on_commit_callbacks(execute=True):
+        enquiry = _log(callcentre_user, council, suburb, leak, customer_details=details)
+    enquiry.refresh_from_db()
+    assert enquiry.pk and enquiry.acknowledged_at is None  # saved; the e-mail is left to be retried
+
+
+def test_the_acknowledgement_is_plain_text_not_html_escaped(callcentre_user, council, suburb, leak,
+                                                          django_capture_on_commit_callbacks):
+    details = dict(CUSTOMER, name="O'Brien & Co", email="obrien@example.co.nz")
+    with django_capture_on_commit_callbacks(execute=True):
+        _log(callcentre_user, council, suburb, leak, customer_details=details, street_address="1 O'Neill Road")
+    body = mail.outbox[0].body
+    assert "Kia ora O'Brien & Co," in body and "1 O'Neill Road" in body and "&amp;" not in body

@@ -307,3 +307,30 @@ def test_a_job_loaded_with_deferred_columns_still_saves_under_its_version(deps, 
     assert partial.reference == job.reference  # no recursion, no error
     services.job_categorise(job=partial, category=deps["category"], priority=deps["priority"], by=casemanager_user)
     assert Job.objects.get(pk=job.pk).status == JobStatus.TRIAGED
+
+
+def test_a_reopened_job_gets_fresh_targets_from_the_reopen_time(deps, council, suburb, casemanager_user):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    job = _job(JobStatus.CLOSED, deps, council, suburb, notified_at=timezone.now() - timedelta(days=10))
+    assert job.resolution_due_at < timezone.now()
+    job = services.job_reopen(job=job, reason="Leak is back", by=casemanager_user)
+    assert job.resolution_due_at > timezone.now() + timedelta(hours=23)  # P2: 24 h from now
+    assert job.next_due_at == job.resolution_due_at and not job.is_overdue
+
+
+def test_arrival_and_completion_times_must_fall_between_notification_and_now(deps, council, suburb, crew_user):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    job = _job(JobStatus.DISPATCHED, deps, council, suburb)
+    for bad in (job.notified_at - timedelta(minutes=1), timezone.now() + timedelta(hours=1)):
+        with pytest.raises(ValidationError):
+            services.job_record_arrival(job=job, by=crew_user, arrived_at=bad)
+    job = services.job_record_arrival(job=job, by=crew_user, arrived_at=job.notified_at + timedelta(minutes=30))
+    job = services.job_record_assessment(job=job, assessment="Cracked main", by=crew_user)
+    with pytest.raises(ValidationError):
+        services.job_complete(job=job, by=crew_user, completed_at=job.notified_at + timedelta(minutes=10))
