@@ -533,7 +533,7 @@ JOB_COLUMNS = ["id", "reference", "council_id", "service", "category_id", "prior
                "attendance_due_at", "resolution_due_at", "next_due_at", "created_at", "created_by_id",
                "categorised_at", "allocated_at", "dispatched_at", "attended_at", "assessed_at", "repair_started_at",
                "completed_at", "closed_at", "reported_at", "cancelled_at", "cancel_reason", "assessment", "version",
-               "updated_at"]
+               "updated_at", "updated_by_id"]
 EVENT_COLUMNS = ["job_id", "kind", "at", "by_id", "text", "enquiry_id"]
 LOG_COLUMNS = ["timestamp", "by_id", "source_state", "state", "transition", "content_type_id", "object_id",
                "description"]
@@ -618,7 +618,7 @@ class Writer:
                 ts(attended_at), ts(t[5]) if r >= 6 else N, ts(t[6]) if r >= 7 else N,
                 ts(t[7]) if r >= 8 else N, ts(t[8]) if r >= 9 else N, ts(t[9]) if r >= 10 else N,
                 ts(j.cancel_at), j.cancel_reason[0] if j.cancel_reason else "", txt(j.assessment),
-                str(version), ts(j.updated),
+                str(version), ts(j.updated), str(j.manager),  # the case manager stands in for the last editor
             )) + "\n"
 
     def jobs_sorted(self):
