@@ -7,7 +7,7 @@ seen. Counts are bounded, so a filter matching a million rows never counts them 
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.db.models import Q, QuerySet
@@ -23,7 +23,6 @@ class KeysetPage:
     next_cursor: str | None = None
     count: int = 0
     count_is_bounded: bool = False
-    extra: dict = field(default_factory=dict)
 
     @property
     def count_label(self) -> str:

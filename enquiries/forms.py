@@ -133,10 +133,6 @@ class EnquiryForm(forms.Form):
         }
 
 
-CUSTOMER_FIELD_NAMES = ("customer_name", "customer_phone", "customer_email", "customer_postal_address",
-                        "preferred_channel")
-
-
 class ResolveForm(forms.Form):
     outcome = forms.CharField(label="What the customer was told", widget=forms.Textarea(attrs={"rows": 3}))
 

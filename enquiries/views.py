@@ -22,7 +22,7 @@ from jobs.services import JobChanged, enquiry_link_to_job
 from . import selectors, services
 from .enums import EnquiryStatus
 from .filters import EnquiryFilter
-from .forms import CUSTOMER_FIELD_NAMES, NZ_LATITUDE, NZ_LONGITUDE, EnquiryForm, LinkToJobForm, ResolveForm
+from .forms import NZ_LATITUDE, NZ_LONGITUDE, EnquiryForm, LinkToJobForm, ResolveForm
 from .models import Enquiry, IssueType
 
 
@@ -107,9 +107,7 @@ def enquiry_create(request):
                 messages.success(request, f"Enquiry {enquiry.reference} logged{linked}. Read the reference "
                                           "back to the caller.", extra_tags="reference")
                 return redirect("enquiries:enquiry-detail", reference=enquiry.reference)
-    return render(request, "enquiries/enquiry_form.html", {"form": form,
-                                                           "customer_fields": CUSTOMER_FIELD_NAMES},
-                  status=400 if form.errors else 200)
+    return render(request, "enquiries/enquiry_form.html", {"form": form}, status=400 if form.errors else 200)
 
 
 @role_required(permissions.may_view_enquiries)

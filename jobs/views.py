@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_fsm import can_proceed, has_transition_perm
 
 from accounts import permissions
 from accounts.decorators import role_required
@@ -145,8 +146,6 @@ def _job_action(request, reference, *, form_class, service, success, template="j
     form_kwargs = form_kwargs or {}
     if transition is not None:
         method = getattr(job, transition)
-        from django_fsm import can_proceed, has_transition_perm
-
         if not has_transition_perm(method, request.user):
             if can_proceed(method):
                 raise PermissionDenied

@@ -170,9 +170,6 @@ class DemoActivity:
             steps[JobStatus.CANCELLED] = steps[JobStatus.TRIAGED] + timedelta(minutes=self.rng.randint(20, 180))
         return steps
 
-    def _last_step(self, steps: dict, target: JobStatus) -> datetime:
-        return steps[target]
-
     def _job(self, target: JobStatus) -> None:
         code = self._weighted(COUNCIL_WEIGHTS)
         service = self._weighted(SERVICE_WEIGHTS)
@@ -184,7 +181,7 @@ class DemoActivity:
         t0 = self.now - age
         steps = self._schedule(t0, priority, target)
         for _ in range(5):  # move the whole story back until its last step is in the past
-            overshoot = self._last_step(steps, target) - (self.now - timedelta(minutes=5))
+            overshoot = steps[target] - (self.now - timedelta(minutes=5))
             if overshoot <= timedelta(0):
                 break
             t0 -= overshoot + timedelta(minutes=self.rng.randint(5, 90))
