@@ -2,6 +2,6 @@ from django.apps import AppConfig
 
 
 class CommonConfig(AppConfig):
-    """Shared interface pieces: keyset paging, template filters. No models."""
+    """The ground layer: references, one-time form submissions, keyset paging, form fields and template filters."""
 
     name = "common"

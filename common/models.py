@@ -1,4 +1,6 @@
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class ReferenceCounter(models.Model):
@@ -13,3 +15,21 @@ class ReferenceCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}-{self.year}: {self.last_value}"
+
+
+class FormSubmission(models.Model):
+    """A create form's one-time token, claimed in the transaction that acts on it.
+
+    The unique token makes a second POST of the same form (a double click, a browser
+    retry) find the first one's row instead of creating again; ``result_url`` and
+    ``result_label`` say where the first one's result is. See ``common.submissions``.
+    """
+
+    token = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    submitted_at = models.DateTimeField(default=timezone.now, db_index=True)
+    result_url = models.CharField(max_length=300)
+    result_label = models.CharField(max_length=120)
+
+    def __str__(self) -> str:
+        return f"{self.result_label} ({self.user}, {self.submitted_at:%Y-%m-%d %H:%M})"

@@ -169,6 +169,8 @@ BUSINESS_DAY_END = env.str("BUSINESS_DAY_END", default="17:00")
 HOLIDAY_SUBDIVISION = env.str("HOLIDAY_SUBDIVISION", default="WGN")
 BACKDATE_TOLERANCE_MINUTES = env.int("BACKDATE_TOLERANCE_MINUTES", default=15)
 BACKDATE_MAX_DAYS = env.int("BACKDATE_MAX_DAYS", default=30)
+# How long a create form may stay open; its one-time token is refused after that (common.submissions).
+SUBMISSION_TOKEN_MAX_AGE_HOURS = env.int("SUBMISSION_TOKEN_MAX_AGE_HOURS", default=24)
 
 # Security. Production (DEBUG=false) is strict by default; each value can be overridden.
 SESSION_COOKIE_HTTPONLY = True

@@ -3,6 +3,7 @@ from django import forms
 
 from accounts.models import Suburb
 from accounts.selectors import case_managers, contractors, suburbs_for_council
+from common.forms import OneTimeSubmitMixin
 
 from .enums import CancelReason
 from .models import Category, Priority
@@ -11,7 +12,10 @@ from .models import Category, Priority
 class JobActionForm(forms.Form):
     """Every job form carries the version it was loaded at: a stale one is refused, not applied."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput, error_messages={
+        "required": "This form was damaged in transit: open the job again and redo the change.",
+        "invalid": "This form was damaged in transit: open the job again and redo the change.",
+    })
     submit_label = "Save"
 
     def __init__(self, *args, job, **kwargs):
@@ -93,7 +97,7 @@ class LocationForm(JobActionForm):
             self.initial.setdefault("suburb", job.suburb_id)
 
 
-class NoteForm(forms.Form):
+class NoteForm(OneTimeSubmitMixin, forms.Form):
     text = forms.CharField(label="Add an internal note", widget=forms.Textarea(attrs={"rows": 2}))
 
 
@@ -108,7 +112,7 @@ class EnquiryChoiceField(forms.ModelMultipleChoiceField):
         return super()._check_values(value)
 
 
-class CreateJobForm(forms.Form):
+class CreateJobForm(OneTimeSubmitMixin, forms.Form):
     enquiries = EnquiryChoiceField(queryset=None, error_messages={
         "required": "Tick the enquiries the job is for.",
         "invalid_choice": "One of the chosen enquiries is no longer available.",

@@ -17,9 +17,9 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed, 
 from django_fsm_log.models import StateLog
 
 from accounts import permissions
+from common.references import reference_next
 from enquiries.enums import EnquiryStatus
 from enquiries.models import Enquiry
-from common.references import reference_next
 from enquiries.text import street_key
 
 from .enums import CancelReason, JobEventKind

@@ -13,6 +13,7 @@ from accounts import permissions
 from accounts.decorators import role_required
 from common.forms import add_service_errors
 from common.pagination import keyset_page
+from common.submissions import AlreadySubmitted, submission_token_new, submitted_once
 from enquiries.enums import EnquiryStatus
 from enquiries.selectors import enquiries_visible_to, enquiry_list
 
@@ -66,7 +67,7 @@ def _detail_context(request, job: Job, note_form: NoteForm) -> dict:
 @require_GET
 def job_detail(request, reference):
     job = _job_or_404(request.user, reference)
-    return render(request, "jobs/job_detail.html", _detail_context(request, job, NoteForm()))
+    return render(request, "jobs/job_detail.html", _detail_context(request, job, NoteForm(submitter=request.user)))
 
 
 @role_required(permissions.is_case_manager)
@@ -84,6 +85,7 @@ def triage(request):
                                       after=request.GET.get("after"), before=request.GET.get("before"),
                                       with_count=False)
         context["selected"] = {int(pk) for pk in request.GET.getlist("selected") if pk.isascii() and pk.isdigit()}
+        context["submission_token"] = submission_token_new(user=request.user)
     else:
         sort = request.GET.get("sort", "oldest" if tab == "triage" else "due")
         if sort not in TRIAGE_SORTS:
@@ -111,7 +113,8 @@ def crew_queue(request):
 @require_POST
 def job_create(request):
     """'Create job' from one or several ticked enquiries."""
-    form = CreateJobForm(request.POST, enquiries_queryset=enquiries_visible_to(user=request.user))
+    form = CreateJobForm(request.POST, enquiries_queryset=enquiries_visible_to(user=request.user),
+                         submitter=request.user)
     back = request.POST.get("next") or ""
     if not back.startswith("/") or not url_has_allowed_host_and_scheme(
         back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -119,7 +122,12 @@ def job_create(request):
         back = reverse("jobs:triage") + "?tab=new"
     if form.is_valid():
         try:
-            job = services.job_create_from_enquiries(enquiries=form.cleaned_data["enquiries"], by=request.user)
+            with submitted_once(token=form.submission_token, user=request.user) as submission:
+                job = services.job_create_from_enquiries(enquiries=form.cleaned_data["enquiries"], by=request.user)
+                submission.record(url=reverse("jobs:job-detail", args=[job.reference]), label=job.reference)
+        except AlreadySubmitted as repeat:
+            messages.info(request, repeat.message)
+            return redirect(repeat.url)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
@@ -242,9 +250,19 @@ def job_note(request, reference):
     job = _job_or_404(request.user, reference)
     if not _may_note(request.user):
         raise PermissionDenied
-    form = NoteForm(request.POST)
+    form = NoteForm(request.POST, submitter=request.user)
     if form.is_valid():
-        services.job_add_note(job=job, text=form.cleaned_data["text"], by=request.user)
-        messages.success(request, "Note added.")
-        return redirect("jobs:job-detail", reference=reference)
+        try:
+            with submitted_once(token=form.submission_token, user=request.user) as submission:
+                services.job_add_note(job=job, text=form.cleaned_data["text"], by=request.user)
+                submission.record(url=reverse("jobs:job-detail", args=[job.reference]),
+                                  label=f"the note on {job.reference}")
+        except AlreadySubmitted as repeat:
+            messages.info(request, repeat.message)
+            return redirect(repeat.url)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Note added.")
+            return redirect("jobs:job-detail", reference=reference)
     return render(request, "jobs/job_detail.html", _detail_context(request, job, form), status=400)

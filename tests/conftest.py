@@ -223,3 +223,11 @@ def p4(db):
 def main_leak(db):
     return CategoryFactory(service="water_supply", name="Water main leak")
 
+
+
+@pytest.fixture
+def submission_token():
+    """The one-time token a create form's page issues to a user: submission_token(user)."""
+    from common.submissions import submission_token_new
+
+    return lambda user: submission_token_new(user=user)

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django_fsm_log.models import StateLog
 
+from common.submissions import submission_token_new
 from enquiries import services
 from enquiries.enums import EnquiryStatus
 from enquiries.models import Customer, Enquiry
@@ -29,8 +30,10 @@ def _log(user, council, suburb, leak, **overrides):
     return services.enquiry_log(**fields)
 
 
-def _form(council, suburb, leak, **overrides):
+def _form(user, council, suburb, leak, **overrides):
+    """The Log enquiry form as the page sends it, with the one-time token the page issued to ``user``."""
     data = {
+        "submission_token": submission_token_new(user=user),
         "customer_name": "Aroha Ngata", "customer_phone": "021 555 0101", "customer_email": "",
         "customer_postal_address": "", "preferred_channel": "phone", "council": council.pk,
         "street_address": "12 Cuba Street", "suburb": suburb.pk, "service": "water_supply", "issue_type": leak.pk,
@@ -100,7 +103,8 @@ def test_the_customer_is_sent_their_reference_once(callcentre_user, council, sub
 
 def test_log_enquiry_page_saves_and_shows_the_reference_to_read_back(client_for, callcentre_user, council, suburb,
                                                                      leak):
-    response = client_for(callcentre_user).post("/enquiries/new/", _form(council, suburb, leak), follow=True)
+    data = _form(callcentre_user, council, suburb, leak)
+    response = client_for(callcentre_user).post("/enquiries/new/", data, follow=True)
     enquiry = Enquiry.objects.get()
     assert response.redirect_chain[-1][0] == f"/enquiries/{enquiry.reference}/"
     assert f"Enquiry {enquiry.reference} logged".encode() in response.content
@@ -109,8 +113,8 @@ def test_log_enquiry_page_saves_and_shows_the_reference_to_read_back(client_for,
 
 def test_log_enquiry_page_keeps_everything_typed_when_something_is_wrong(client_for, callcentre_user, council,
                                                                          suburb, leak, overflow):
-    data = _form(council, suburb, leak, issue_type=overflow.pk, description="Gushing near the bus stop",
-                 customer_email="not-an-email")
+    data = _form(callcentre_user, council, suburb, leak, issue_type=overflow.pk,
+                 description="Gushing near the bus stop", customer_email="not-an-email")
     response = client_for(callcentre_user).post("/enquiries/new/", data)
     assert response.status_code == 400
     body = response.content.decode()
@@ -124,7 +128,8 @@ def test_log_enquiry_page_keeps_everything_typed_when_something_is_wrong(client_
 def test_log_enquiry_page_asks_why_a_call_is_backdated_and_keeps_the_input(client_for, callcentre_user, council,
                                                                            suburb, leak):
     earlier = (timezone.localtime() - timedelta(hours=10)).strftime("%Y-%m-%dT%H:%M")
-    response = client_for(callcentre_user).post("/enquiries/new/", _form(council, suburb, leak, received_at=earlier))
+    data = _form(callcentre_user, council, suburb, leak, received_at=earlier)
+    response = client_for(callcentre_user).post("/enquiries/new/", data)
     assert response.status_code == 400
     assert b"Say why the received time is earlier than now" in response.content
     assert earlier.encode() in response.content
@@ -132,8 +137,8 @@ def test_log_enquiry_page_asks_why_a_call_is_backdated_and_keeps_the_input(clien
 
 def test_log_enquiry_with_link_to_job_links_at_intake(client_for, callcentre_user, council, suburb, leak):
     job = JobFactory(council=council, suburb=suburb, status=JobStatus.DISPATCHED)
-    response = client_for(callcentre_user).post("/enquiries/new/", _form(council, suburb, leak,
-                                                                         link_job=job.reference))
+    response = client_for(callcentre_user).post("/enquiries/new/", _form(
+        callcentre_user, council, suburb, leak, link_job=job.reference))
     enquiry = Enquiry.objects.get()
     assert response.status_code == 302
     assert enquiry.job == job and enquiry.status == EnquiryStatus.LINKED
@@ -144,8 +149,8 @@ def test_log_enquiry_with_link_to_job_links_at_intake(client_for, callcentre_use
 def test_log_enquiry_refuses_to_link_to_a_closed_job_and_keeps_the_input(client_for, callcentre_user, council,
                                                                          suburb, leak):
     job = JobFactory(council=council, suburb=suburb, status=JobStatus.CLOSED)
-    response = client_for(callcentre_user).post("/enquiries/new/", _form(council, suburb, leak,
-                                                                         link_job=job.reference))
+    response = client_for(callcentre_user).post("/enquiries/new/", _form(
+        callcentre_user, council, suburb, leak, link_job=job.reference))
     assert response.status_code == 400
     assert b"is no longer open" in response.content and b"12 Cuba Street" in response.content
 
