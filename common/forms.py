@@ -63,6 +63,9 @@ class LocalDateTimeField(forms.DateTimeField):
     NZDT +13:00, the first, or NZST +12:00, the second); a time in the hour they skip
     (02:30 on 26 September 2027) is refused with the time the clock showed instead. Use it
     for every date-time a user types.
+
+    The cleaned value is the instant, in UTC: a local time in the repeated hour never
+    equals any other-zone datetime in Python (PEP 495), so it is not handed on as one.
     """
 
     widget = LocalDateTimeInput
@@ -101,7 +104,7 @@ class LocalDateTimeField(forms.DateTimeField):
         except (OverflowError, ValueError):
             raise ValidationError(self.error_messages["invalid"], code="invalid") from None
         if len(candidates) == 1:
-            return candidates[0]
+            return candidates[0].astimezone(UTC)
         params = {"time": f"{naive:%H:%M}", "date": f"{naive:%A} {naive.day} {naive:%B %Y}"}
         if not candidates:
             after = naive.replace(tzinfo=tz).astimezone(UTC).astimezone(tz)
@@ -109,7 +112,7 @@ class LocalDateTimeField(forms.DateTimeField):
                                   params=params | {"after": f"{after:%H:%M} {after.tzname()}"})
         for candidate in candidates:
             if format_offset(candidate.utcoffset()) == offset:
-                return candidate
+                return candidate.astimezone(UTC)
         first, second = candidates
         raise ValidationError(self.error_messages["ambiguous"], code="ambiguous", params=params | {
             "first": f"{first.tzname()} ({format_offset(first.utcoffset())}), the first",
