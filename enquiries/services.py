@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django_fsm import has_transition_perm
+from django_fsm import can_proceed, has_transition_perm
 
 from accounts import permissions
 from accounts.models import Organisation, Suburb
@@ -161,6 +161,29 @@ def enquiry_resolve_at_first_contact(*, enquiry: Enquiry, outcome: str, by) -> E
     enquiry.resolve_at_first_contact(outcome=outcome, by=by, description=outcome.strip())
     enquiry.save()
     return enquiry
+
+
+def enquiry_close(*, enquiry: Enquiry, by, description: str = "") -> Enquiry:
+    """Close an enquiry with its job (the call ticket closed, or the job cancelled)."""
+    return _enquiry_transition(enquiry=enquiry, name="close", by=by, description=description)
+
+
+def enquiry_reopen(*, enquiry: Enquiry, by, description: str = "") -> Enquiry:
+    """Bring a closed enquiry back with its reopened job."""
+    return _enquiry_transition(enquiry=enquiry, name="reopen", by=by, description=description)
+
+
+@transaction.atomic
+def _enquiry_transition(*, enquiry: Enquiry, name: str, by, description: str) -> Enquiry:
+    locked = Enquiry.objects.select_for_update(of=("self",)).get(pk=enquiry.pk)
+    method = getattr(locked, name)
+    if not has_transition_perm(method, by):
+        if can_proceed(method):
+            raise PermissionDenied
+        raise ValidationError(f"{locked.reference} is {locked.get_status_display().lower()}.")
+    method(by=by, description=description or None)
+    locked.save()
+    return locked
 
 
 @transaction.atomic

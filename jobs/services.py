@@ -20,6 +20,7 @@ from accounts import permissions
 from common.references import reference_next
 from enquiries.enums import EnquiryStatus
 from enquiries.models import Enquiry
+from enquiries.services import enquiry_close, enquiry_reopen
 from enquiries.text import street_key
 
 from .enums import CancelReason, JobEventKind
@@ -277,9 +278,9 @@ def job_reopen(*, job: Job, reason: str, by, expected_version: int | None = None
 def _enquiries_follow(*, job: Job, name: str, by, description: str) -> None:
     """Closing or reopening a job carries its enquiries with it."""
     source = EnquiryStatus.LINKED if name == "close" else EnquiryStatus.CLOSED
+    follow = enquiry_close if name == "close" else enquiry_reopen
     for enquiry in Enquiry.objects.select_for_update().filter(job=job, status=source):
-        getattr(enquiry, name)(by=by, description=description)
-        enquiry.save()
+        follow(enquiry=enquiry, by=by, description=description)
 
 
 def job_add_note(*, job: Job, text: str, by) -> JobEvent:
