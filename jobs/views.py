@@ -264,7 +264,8 @@ def job_merge(request, reference):
 
 
 def _unlink(*, job, enquiry, by, reason, expected_version):
-    return services.enquiry_unlink_from_job(enquiry=enquiry, by=by, reason=reason, expected_version=expected_version)
+    return services.enquiry_unlink_from_job(enquiry=enquiry, job=job, by=by, reason=reason,
+                                            expected_version=expected_version)
 
 
 @role_required(permissions.may_triage)
