@@ -41,8 +41,10 @@ class OneTimeSubmitMixin:
 
     def clean(self):
         cleaned = super().clean()
+        # Kept aside, not in cleaned_data, so views may still pass cleaned_data to a service as is.
+        self._submission_token = cleaned.pop(TOKEN_FIELD, "") if cleaned else ""
         try:
-            submission_token_check(token=self.data.get(TOKEN_FIELD, ""), user=self.submitter)
+            submission_token_check(token=self._submission_token, user=self.submitter)
         except ValidationError as exc:
             self.add_error(None, exc)
             self.data = self.data.copy()
@@ -51,7 +53,7 @@ class OneTimeSubmitMixin:
 
     @property
     def submission_token(self) -> str:
-        return self.cleaned_data[TOKEN_FIELD]
+        return self._submission_token
 
 
 class LocalDateTimeField(forms.DateTimeField):
