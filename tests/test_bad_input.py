@@ -38,7 +38,7 @@ def job(council, suburb, casemanager_user, p2, main_leak):
 FIELD_MESSAGES = {
     "categorise": "Select a valid choice. That choice is not one of the available choices.",
     "allocate": "Select a valid choice. That choice is not one of the available choices.",
-    "dispatch": "Select a valid choice. That choice is not one of the available choices.",
+    "dispatch": "That contractor has no contract for this council and service.",
     "cancel": "is not one of the available choices.",
     "reopen": "This form was damaged in transit: open the job again and redo the change.",
     "location": "Select a valid choice. That choice is not one of the available choices.",
