@@ -351,3 +351,72 @@ def test_arrival_and_completion_times_must_fall_between_notification_and_now(dep
     job = services.job_record_assessment(job=job, assessment="Cracked main", by=crew_user)
     with pytest.raises(ValidationError):
         services.job_complete(job=job, by=crew_user, completed_at=job.notified_at + timedelta(minutes=10))
+
+
+# The enquiry's own close and reopen (they follow the job, through their own services) ---------
+
+ENQUIRY_CASES = [
+    ("close", EnquiryStatus.LINKED, EnquiryStatus.CLOSED),
+    ("reopen", EnquiryStatus.CLOSED, EnquiryStatus.LINKED),
+]
+
+
+def _enquiry_on_job(status, council, suburb, leak):
+    job = JobFactory(council=council, suburb=suburb, status=JobStatus.COMPLETED)
+    return EnquiryFactory(council=council, suburb=suburb, issue_type=leak, job=job, status=status)
+
+
+@pytest.mark.parametrize(("name", "source", "target"), ENQUIRY_CASES)
+@pytest.mark.parametrize("role", ["casemanager", "callcentre"])
+def test_enquiry_close_and_reopen_are_allowed_and_logged(request, council, suburb, leak, name, source, target, role):
+    from enquiries import services as enquiry_services
+
+    enquiry = _enquiry_on_job(source, council, suburb, leak)
+    user = _user(request, role)
+    service = getattr(enquiry_services, f"enquiry_{name}")
+    result = service(enquiry=enquiry, by=user, description=f"{enquiry.job.reference} {name}d")
+    assert result.status == target
+    enquiry.refresh_from_db()
+    assert enquiry.status == target
+    log = StateLog.objects.for_(enquiry).get()
+    assert (log.transition, log.source_state, log.state, log.by) == (name, source, target, user)
+    assert log.description == f"{enquiry.job.reference} {name}d"
+
+
+@pytest.mark.parametrize(("name", "source", "target"), ENQUIRY_CASES)
+@pytest.mark.parametrize("role", ["other_callcentre", "crew", "analyst"])
+def test_enquiry_close_and_reopen_are_denied_to_others_and_nothing_is_logged(request, council, suburb, leak, name,
+                                                                             source, target, role):
+    from enquiries import services as enquiry_services
+
+    enquiry = _enquiry_on_job(source, council, suburb, leak)
+    with pytest.raises(PermissionDenied):
+        getattr(enquiry_services, f"enquiry_{name}")(enquiry=enquiry, by=_user(request, role))
+    enquiry.refresh_from_db()
+    assert enquiry.status == source
+    assert not StateLog.objects.for_(enquiry).exists()
+
+
+@pytest.mark.parametrize(("name", "wrong"), [("close", EnquiryStatus.NEW), ("close", EnquiryStatus.CLOSED),
+                                             ("close", EnquiryStatus.RESOLVED), ("reopen", EnquiryStatus.NEW),
+                                             ("reopen", EnquiryStatus.LINKED), ("reopen", EnquiryStatus.RESOLVED)])
+def test_enquiry_close_and_reopen_are_refused_from_the_wrong_state(council, suburb, leak, casemanager_user, name,
+                                                                   wrong):
+    from enquiries import services as enquiry_services
+
+    enquiry = _enquiry_on_job(wrong, council, suburb, leak)
+    with pytest.raises(ValidationError) as refused:
+        getattr(enquiry_services, f"enquiry_{name}")(enquiry=enquiry, by=casemanager_user)
+    assert refused.value.messages == [f"{enquiry.reference} is {wrong.label.lower()}."]
+    enquiry.refresh_from_db()
+    assert enquiry.status == wrong and not StateLog.objects.for_(enquiry).exists()
+
+
+def test_closing_the_call_ticket_closes_its_enquiries_logged_as_the_closer(deps, council, suburb, leak,
+                                                                           callcentre_user):
+    job = _job(JobStatus.COMPLETED, deps, council, suburb)
+    enquiry = EnquiryFactory(council=council, suburb=suburb, issue_type=leak, job=job, status=EnquiryStatus.LINKED)
+    services.job_close(job=job, by=callcentre_user)
+    log = StateLog.objects.for_(enquiry).get()
+    assert (log.transition, log.state, log.by, log.description) == (
+        "close", EnquiryStatus.CLOSED, callcentre_user, f"{job.reference} closed")
