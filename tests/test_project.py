@@ -111,3 +111,22 @@ def test_static_files_collect_under_production_settings(tmp_path):
                      env=dict(PRODUCTION_ENV, STATIC_ROOT=str(tmp_path)))
     assert result.returncode == 0, result.stdout + result.stderr
     assert (tmp_path / "staticfiles.json").exists()
+
+
+def test_views_read_the_state_log_only_through_selectors():
+    offenders = [str(path.relative_to(ROOT)) for path in ROOT.glob("*/views.py") if "StateLog" in path.read_text()]
+    assert offenders == []
+
+
+@pytest.mark.django_db
+def test_the_enquiry_history_selector_lists_changes_oldest_first_with_who(council, suburb, leak, casemanager_user):
+    from enquiries.selectors import enquiry_history
+    from jobs.services import job_cancel, job_create_from_enquiries
+    from tests.factories import EnquiryFactory
+
+    enquiry = EnquiryFactory(council=council, suburb=suburb, issue_type=leak)
+    job = job_create_from_enquiries(enquiries=[enquiry], by=casemanager_user)
+    job_cancel(job=job, reason="no_fault", by=casemanager_user)
+    rows = list(enquiry_history(enquiry=enquiry))
+    assert [(row.transition, row.by) for row in rows] == [("link_to_job", casemanager_user),
+                                                          ("close", casemanager_user)]
