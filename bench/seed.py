@@ -224,9 +224,10 @@ class Planner:
         self.rng = random.Random(seed)
         self.now = now
         # The one business-hours rule, the application's own (on floats, ~1 us a call).
-        from jobs.due_dates import business_time_after
+        from jobs.due_dates import business_calendar
 
-        self.business_time_after = business_time_after
+        now_year = datetime.fromtimestamp(now, UTC).year
+        self.business_time_after = business_calendar(first_year=now_year - 3, last_year=now_year + 2).add
         self.hour_cum = _cum(HOUR_WEIGHTS)
         self.tz = ZoneInfo(settings.TIME_ZONE)
         self.jobs: list[PJob] = []

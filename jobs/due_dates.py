@@ -5,8 +5,7 @@ Business hours are counted on a calendar of working days laid out once as sorted
 arrays (each day's start and end, and the working seconds before it): adding hours is
 two bisects, about a microsecond, so the benchmark and the demo data use the very same
 rule as a job's page. The calendar covers a range of years and is rebuilt wider when a
-time falls outside it; there is one per working day and region (the settings), so a
-test that changes them gets its own.
+time falls outside it, and forgotten when a test changes the settings it is built from.
 """
 
 from __future__ import annotations
@@ -21,6 +20,8 @@ from zoneinfo import ZoneInfo
 
 import holidays
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 
 HOUR = 3600
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -80,27 +81,32 @@ class BusinessCalendar:
         return self.starts[j] + (target - self.before[j])
 
 
-_calendars: dict[tuple, BusinessCalendar] = {}
+_current: BusinessCalendar | None = None  # for the settings in force; widened on demand
 _building = threading.Lock()
+CALENDAR_SETTINGS = {"TIME_ZONE", "BUSINESS_DAY_START", "BUSINESS_DAY_END", "HOLIDAY_SUBDIVISION"}
 
 
-def _calendar_key() -> tuple:
-    return (settings.TIME_ZONE, settings.BUSINESS_DAY_START, settings.BUSINESS_DAY_END,
-            settings.HOLIDAY_SUBDIVISION or None)
+@receiver(setting_changed)
+def _forget_the_calendar(*, setting, **kwargs):
+    global _current
+    if setting in CALENDAR_SETTINGS:
+        _current = None
 
 
-def _calendar_covering(key: tuple, first_year: int, last_year: int) -> BusinessCalendar:
+def business_calendar(*, first_year: int, last_year: int) -> BusinessCalendar:
+    """The calendar for the settings in force, covering at least these years. Its ``add``
+    is the whole rule; the benchmark's seeding calls it directly, a million times."""
+    global _current
     with _building:
-        current = _calendars.get(key)
+        current = _current
         if current is not None and current.first_year <= first_year and last_year <= current.last_year:
             return current
         if current is not None:
             first_year, last_year = min(first_year, current.first_year), max(last_year, current.last_year)
-        tz_name, day_start, day_end, subdivision = key
-        calendar = BusinessCalendar(first_year=first_year, last_year=last_year, tz_name=tz_name,
-                                    day_start=day_start, day_end=day_end, subdivision=subdivision)
-        _calendars[key] = calendar
-        return calendar
+        _current = BusinessCalendar(first_year=first_year, last_year=last_year, tz_name=settings.TIME_ZONE,
+                                    day_start=settings.BUSINESS_DAY_START, day_end=settings.BUSINESS_DAY_END,
+                                    subdivision=settings.HOLIDAY_SUBDIVISION or None)
+        return _current
 
 
 def business_time_after(t, hours):
@@ -109,19 +115,18 @@ def business_time_after(t, hours):
     Floats in, float out: the benchmark's seeding calls this for every job. Give
     Fractions for an exact answer (``add_target`` does).
     """
+    calendar = _current
+    if calendar is not None and hours > 0:
+        due = calendar.add(t, hours)
+        if due is not None:
+            return due
     if hours < 0:
         raise ValueError("Business hours to add cannot be negative.")
     if hours == 0:
         return t
-    key = _calendar_key()
-    calendar = _calendars.get(key)
-    if calendar is not None:
-        due = calendar.add(t, hours)
-        if due is not None:
-            return due
-    year = datetime.fromtimestamp(float(t), ZoneInfo(key[0])).year
+    year = datetime.fromtimestamp(float(t), ZoneInfo(settings.TIME_ZONE)).year
     extra_years = math.ceil(hours * HOUR / WORKING_SECONDS_PER_YEAR) + 1
-    calendar = _calendar_covering(key, year - 1, year + extra_years)
+    calendar = business_calendar(first_year=year - 1, last_year=year + extra_years)
     due = calendar.add(t, hours)
     if due is None:  # cannot happen: the range covers the start and more working time than asked for
         raise RuntimeError(f"Business calendar {calendar.first_year}-{calendar.last_year} too short for {hours} h")

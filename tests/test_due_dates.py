@@ -140,7 +140,11 @@ def test_business_hours_agree_with_the_day_by_day_rule_for_many_starts():
 
 
 def test_the_benchmark_uses_the_same_business_hours_rule_on_floats():
-    from jobs.due_dates import business_time_after
+    from jobs.due_dates import business_calendar, business_time_after
+
+    calendar = business_calendar(first_year=2026, last_year=2027)  # what bench/seed.py calls
+    start = nz(2027, 1, 22, 16, 30)
+    assert abs(calendar.add(start.timestamp(), 27.0) - nz(2027, 1, 28, 16, 30).timestamp()) < 1e-3
 
     start = nz(2027, 1, 22, 16, 30)
     due = business_time_after(start.timestamp(), 27.0)
