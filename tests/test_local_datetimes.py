@@ -132,3 +132,20 @@ def test_log_enquiry_refuses_a_time_in_the_skipped_hour_with_a_clear_message(
     assert "02:30 on Sunday 27 September 2026 never showed on the clock" in response.content.decode()
     assert "did you mean 03:30 NZDT?" in response.content.decode()
     assert not Enquiry.objects.exists()
+
+
+def test_every_date_time_a_user_types_uses_the_local_field():
+    import importlib
+    import inspect
+
+    plain = []
+    for app in ("accounts", "enquiries", "jobs", "complaints", "feedback", "reporting"):
+        try:
+            module = importlib.import_module(f"{app}.forms")
+        except ModuleNotFoundError:
+            continue
+        for name, form in inspect.getmembers(module, inspect.isclass):
+            for field_name, field in getattr(form, "base_fields", {}).items():
+                if isinstance(field, forms.DateTimeField) and not isinstance(field, LocalDateTimeField):
+                    plain.append(f"{app}.forms.{name}.{field_name}")
+    assert plain == []
