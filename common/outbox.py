@@ -21,7 +21,10 @@ from __future__ import annotations
 
 import base64
 import logging
+import os
 import smtplib
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -96,14 +99,49 @@ def outbox_add(
     return message
 
 
+# Publishing waits at most OUTBOX_PUBLISH_WAIT_SECONDS, however the broker misbehaves: the
+# broker's own socket timeouts bound each operation, but a fresh connection to a frozen
+# Redis can take more than one. So a publish runs in a small pool of threads and the
+# caller stops waiting at the deadline; when every thread is busy with a stuck broker
+# the caller does not wait at all. A publish that completes late is harmless (the
+# delivery finds the row claimed or sent).
+_PUBLISH_THREADS = 4
+_publisher: tuple[int, ThreadPoolExecutor, threading.BoundedSemaphore] | None = None
+
+
+def _publisher_for_this_process() -> tuple[ThreadPoolExecutor, threading.BoundedSemaphore]:
+    global _publisher
+    if _publisher is None or _publisher[0] != os.getpid():  # threads do not survive a fork
+        _publisher = (os.getpid(), ThreadPoolExecutor(_PUBLISH_THREADS, thread_name_prefix="outbox-publish"),
+                      threading.BoundedSemaphore(_PUBLISH_THREADS))
+    return _publisher[1], _publisher[2]
+
+
 def _publish(message_id: int) -> bool:
     """Hand the delivery to Celery. Never raises: a message not published is the sweep's."""
     from .tasks import outbox_deliver as deliver_task
 
-    try:
+    def publish() -> None:
         deliver_task.apply_async((message_id,), retry=False)
+
+    try:
+        if deliver_task.app.conf.task_always_eager:
+            publish()  # no broker: the task runs here and now (the embedded set-up)
+            return True
+        executor, slots = _publisher_for_this_process()
+        if not slots.acquire(blocking=False):
+            raise TimeoutError("every publishing thread is waiting on the broker")
+
+        def publish_and_free_the_slot() -> None:
+            try:
+                publish()
+            finally:
+                slots.release()
+
+        executor.submit(publish_and_free_the_slot).result(timeout=settings.OUTBOX_PUBLISH_WAIT_SECONDS)
     except Exception as exc:  # broker down, frozen or refusing: the row waits for the sweep
-        logger.warning("outbox: message %s not published (%s); the sweep will publish it", message_id, exc)
+        logger.warning("outbox: message %s not published (%s); the sweep will publish it",
+                       message_id, str(exc) or type(exc).__name__)
         return False
     return True
 

@@ -195,6 +195,8 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # The outbox (common/outbox.py): seconds between a failed attempt and the next; after the
 # last the message is "failed" and shown to the admin.
 OUTBOX_RETRY_DELAYS = env.list("OUTBOX_RETRY_DELAYS", cast=int, default=[60, 300, 1800, 7200, 21600])
+# The longest a request waits to hand a message to the broker (then the sweep has it).
+OUTBOX_PUBLISH_WAIT_SECONDS = env.float("OUTBOX_PUBLISH_WAIT_SECONDS", default=1.0)
 # A never-tried message younger than this was published on commit: the sweep leaves it be.
 OUTBOX_SWEEP_GRACE_SECONDS = env.int("OUTBOX_SWEEP_GRACE_SECONDS", default=60)
 # A message "sending" for longer than the hard task limit lost its worker: sent again.
