@@ -175,7 +175,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # No task runs for ever: the soft limit raises inside it (the outbox records a failed
-# attempt), the hard limit kills the process.
+# attempt), the hard limit kills the process. Celery sends the publisher's limits with
+# each task, so web, worker and beat must share these values (they share the environment).
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=60)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=90)
 # Redis hands an unacknowledged task to another worker after this long: well above the

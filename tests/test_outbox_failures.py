@@ -206,10 +206,11 @@ def _database_url() -> str:
 
 
 @contextmanager
-def prefork_worker(tmp_path, *, broker_url: str, smtp_port: int):
+def prefork_worker(tmp_path, *, broker_url: str, smtp_port: int, **settings_env):
     """``celery worker -P prefork -c 1`` as its own process, on the test database."""
     env = {**os.environ, "DATABASE_URL": _database_url(), "REDIS_URL": broker_url, "DEBUG": "true",
-           "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}", "EMAIL_TIMEOUT": "30", "LOG_LEVEL": "INFO"}
+           "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}", "EMAIL_TIMEOUT": "30", "LOG_LEVEL": "INFO",
+           **settings_env}
     log_path = tmp_path / "worker.log"
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
@@ -258,4 +259,36 @@ def test_worker_killed_mid_send_a_new_worker_process_delivers_it_once(
         assert wait_for(lambda: _message(enquiry).status == OutboxStatus.SENT, timeout=30), log_path.read_text()
         assert child_pids(worker.pid) != [pool_process]
         assert _message(enquiry).attempts == 2
+        _assert_received_once(smtp, enquiry)
+
+
+@pytest.mark.postgres
+def test_a_stalled_mail_server_holds_a_worker_no_longer_than_the_task_time_limit(
+    private_redis, smtp, tmp_path, monkeypatch, callcentre_user, council, suburb, leak
+):
+    from enquiries import services
+
+    from common.tasks import outbox_deliver
+
+    # Celery puts the publisher's time limits in the message, so both sides get them.
+    monkeypatch.setattr(outbox_deliver, "soft_time_limit", 2)
+    monkeypatch.setattr(outbox_deliver, "time_limit", 4)
+    monkeypatch.setattr(outbox_deliver, "_exec_options", None)
+    smtp.mode = "stall"  # and EMAIL_TIMEOUT (30 s) longer than the task's soft limit (2 s)
+    with prefork_worker(tmp_path, broker_url=private_redis.url, smtp_port=smtp.port, OUTBOX_RETRY_DELAYS="1",
+                        CELERY_TASK_SOFT_TIME_LIMIT="2", CELERY_TASK_TIME_LIMIT="4") as (worker, log_path):
+        enquiry = services.enquiry_log(
+            by=callcentre_user, council=council, street_address="12 Cuba Street", suburb=suburb,
+            service="water_supply", issue_type=leak, description="Leak by the gate", channel="phone",
+            customer_details={"name": "Mele Tuilagi", "phone": "021 555 0199", "email": CUSTOMER_EMAIL,
+                              "postal_address": "", "preferred_channel": "email"},
+        )
+        started = time.monotonic()
+        assert wait_for(lambda: _message(enquiry).attempts == 1 and _message(enquiry).status == "pending",
+                        timeout=20), log_path.read_text()
+        assert time.monotonic() - started < 10
+        assert "SoftTimeLimitExceeded" in _message(enquiry).last_error
+
+        smtp.mode = "accept"  # the worker is free again and delivers the retry
+        assert _sweep_until_sent(enquiry)
         _assert_received_once(smtp, enquiry)
