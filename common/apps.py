@@ -2,6 +2,7 @@ from django.apps import AppConfig
 
 
 class CommonConfig(AppConfig):
-    """The ground layer: references, one-time form submissions, keyset paging, form fields and template filters."""
+    """The lowest layer: references, one-time form submissions, the side-effect outbox, SMS backends,
+    keyset paging, form fields and template filters."""
 
     name = "common"

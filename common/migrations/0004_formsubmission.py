@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('common', '0001_initial'),
+        ('common', '0003_outbox_sweep_schedule'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
