@@ -254,7 +254,7 @@ class Planner:
         return suburb_id, street, lat, lng
 
     def _due(self, t0: float, priority: str) -> tuple[float, float]:
-        _pk, _label, attend, resolve, business = self.ref.priorities[priority]
+        _pk, _label, attend, resolve, business, _urgent = self.ref.priorities[priority]
         if business:
             after = self.business_time_after
             return after(t0, attend), after(t0, resolve)
