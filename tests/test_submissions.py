@@ -229,3 +229,17 @@ def test_two_concurrent_submits_of_one_create_job_form_create_one_job(client_for
     told = sorted(text for _, page in outcomes for text in _told_on_page(page, messages))
     assert told == messages
     assert Job.objects.count() == 1
+
+
+def test_pruning_old_claims_is_a_nightly_periodic_task(callcentre_user):
+    from datetime import timedelta
+
+    from django_celery_beat.models import PeriodicTask
+
+    from common.tasks import submissions_prune
+
+    task = PeriodicTask.objects.get(task="common.tasks.submissions_prune")
+    assert task.enabled and (task.crontab.hour, task.crontab.minute) == ("3", "17")
+    FormSubmission.objects.create(token="old", user=callcentre_user, result_url="/", result_label="x",
+                                  submitted_at=timezone.now() - timedelta(days=3))
+    assert submissions_prune() == 1 and not FormSubmission.objects.exists()
