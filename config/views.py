@@ -46,6 +46,10 @@ def healthz(request):
     return JsonResponse(status, status=200 if healthy else 503)
 
 
+def bad_request(request, exception=None):
+    return render(request, "400.html", {"message": str(exception or "")}, status=400)
+
+
 def permission_denied(request, exception=None):
     return render(request, "403.html", status=403)
 
