@@ -16,6 +16,14 @@ LAST_SEEN_KEY = "session_last_seen_at"
 TOUCH_EVERY_SECONDS = 60
 
 
+def session_times_start(sender, request, user, **kwargs):
+    """On login (user_logged_in): the absolute and the idle clock both start now, in the same save."""
+    if request is not None and hasattr(request, "session"):
+        now = int(time.time())
+        request.session[STARTED_KEY] = now
+        request.session[LAST_SEEN_KEY] = now
+
+
 class IdleSessionTimeoutMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response

@@ -3,7 +3,7 @@ from django_fsm_log.admin import StateLogInline
 
 from common.admin import ReadOnlyAdminMixin
 
-from .models import Customer, Enquiry, IssueType, ReferenceCounter
+from .models import Customer, Enquiry, IssueType, PersonalDataAccess, ReferenceCounter
 
 
 @admin.register(IssueType)
@@ -37,3 +37,15 @@ class EnquiryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 @admin.register(ReferenceCounter)
 class ReferenceCounterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("prefix", "year", "last_value")
+
+
+@admin.register(PersonalDataAccess)
+class PersonalDataAccessAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Who was shown which customer's personal data (Privacy Act 2020): read-only, append-only."""
+
+    list_display = ("at", "user", "customer", "page", "reference", "client_ip")
+    list_filter = ("page",)
+    search_fields = ("reference", "user__username", "customer__name")
+    list_select_related = ("user", "customer")
+    date_hierarchy = "at"
+    show_full_result_count = False

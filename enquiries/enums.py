@@ -31,3 +31,12 @@ class EnquiryStatus(models.TextChoices):
     LINKED = "linked", "Linked to job"
     RESOLVED = "resolved", "Resolved at first contact"
     CLOSED = "closed", "Closed"
+
+
+class PersonalDataPage(models.TextChoices):
+    """Where a customer's unmasked personal data was shown."""
+
+    ENQUIRY_DETAIL = "enquiry_detail", "Enquiry page"
+    JOB_DETAIL = "job_detail", "Job page"
+    CUSTOMER_LOOKUP = "customer_lookup", "Customer lookup results"
+    CUSTOMER_PICK = "customer_pick", "Customer picked at intake"

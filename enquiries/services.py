@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -15,7 +16,7 @@ from accounts import permissions
 from accounts.models import Organisation, Suburb
 
 from .enums import ContactChannel, EnquiryStatus, Service
-from .models import Customer, Enquiry, IssueType
+from .models import Customer, Enquiry, IssueType, PersonalDataAccess
 from .references import reference_next
 from .text import phone_digits
 
@@ -186,3 +187,14 @@ def enquiry_send_acknowledgement(*, enquiry_id: int) -> bool:
     )
     Enquiry.objects.filter(pk=enquiry.pk).update(acknowledged_at=timezone.now())
     return True
+
+
+def personal_data_access_record(
+    *, user, customers: Iterable[Customer], page: str, reference: str = "", client_ip: str | None = None
+) -> list[PersonalDataAccess]:
+    """Append one access-log row per customer shown unmasked (one INSERT for them all)."""
+    rows = [
+        PersonalDataAccess(user=user, customer=customer, page=page, reference=reference[:32], client_ip=client_ip)
+        for customer in {customer.pk: customer for customer in customers if customer is not None}.values()
+    ]
+    return PersonalDataAccess.objects.bulk_create(rows) if rows else []
