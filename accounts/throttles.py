@@ -8,7 +8,7 @@ through (RATELIMIT_FAIL_OPEN) rather than lock everyone out.
 from __future__ import annotations
 
 from django.conf import settings
-from django_ratelimit.core import is_ratelimited
+from django_ratelimit.core import get_usage, is_ratelimited
 
 LOGIN_FAILURES = "login-failures-by-address"
 RESETS_BY_ADDRESS = "password-resets-by-address"
@@ -17,8 +17,10 @@ RESETS_BY_EMAIL = "password-resets-by-email"
 
 def login_throttled(request) -> bool:
     """True when this address has failed too many logins lately, whichever usernames it tried."""
-    return is_ratelimited(request, group=LOGIN_FAILURES, key="ip", rate=settings.LOGIN_FAILURES_PER_ADDRESS,
-                          method=is_ratelimited.ALL, increment=False)
+    usage = get_usage(request, group=LOGIN_FAILURES, key="ip", rate=settings.LOGIN_FAILURES_PER_ADDRESS,
+                      method=get_usage.ALL, increment=False)
+    # Asked before counting: the limit-th failure is the last one let through.
+    return usage is not None and usage["count"] >= usage["limit"]
 
 
 def login_failure_count(request) -> None:

@@ -73,6 +73,23 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def fresh_throttle_counters(settings):
+    """Each test counts logins and resets from zero: a cache key prefix of its own.
+
+    Never a flush: with REDIS_URL the cache shares a Redis with the Celery broker.
+    """
+    import copy
+    import uuid
+
+    caches = copy.deepcopy(settings.CACHES)
+    prefix = f"test-{uuid.uuid4().hex[:12]}"
+    caches["default"]["KEY_PREFIX"] = prefix
+    if caches["default"]["BACKEND"].endswith("LocMemCache"):
+        caches["default"]["LOCATION"] = prefix
+    settings.CACHES = caches
+
+
+@pytest.fixture(autouse=True)
 def tasks_in_process_unless_testing_the_worker(request):
     """Tasks run in-process so tests see their effects, except where a real worker is the point."""
     from config.celery import app
