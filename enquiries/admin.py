@@ -3,13 +3,13 @@ from django_fsm_log.admin import StateLogInline
 
 from common.admin import ReadOnlyAdminMixin
 
-from .models import Customer, Enquiry, IssueType, PersonalDataAccess, ReferenceCounter
+from .models import Customer, Enquiry, IssueType, PersonalDataAccess
 
 
 @admin.register(IssueType)
 class IssueTypeAdmin(admin.ModelAdmin):
-    list_display = ("name", "service", "code", "duplicate_radius_m", "sort_order", "is_active")
-    list_filter = ("service", "is_active")
+    list_display = ("name", "service", "code", "dia_category", "duplicate_radius_m", "sort_order", "is_active")
+    list_filter = ("service", "dia_category", "is_active")
     list_editable = ("duplicate_radius_m", "sort_order", "is_active")
 
 
@@ -32,11 +32,6 @@ class EnquiryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ("council", "issue_type")
     show_full_result_count = False
     inlines = [StateLogInline]
-
-
-@admin.register(ReferenceCounter)
-class ReferenceCounterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("prefix", "year", "last_value")
 
 
 @admin.register(PersonalDataAccess)

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('enquiries', '0004_postgres_search_indexes'),
+        ('enquiries', '0007_split_water_quality'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
