@@ -45,10 +45,12 @@ QUERY_NAMES = ["q", "council", "service", "issue_type", "status", "callback_requ
 FIELD_NAME = re.compile(r'\bname="([^"]+)"')
 SKIP_FIELDS = {"csrfmiddlewaretoken"}
 ROLES = [None, "callcentre", "casemanager", "crew", "analyst", "admin"]
-# The path converter answers before any role matters: two roles are enough for the path.
-PATH_FUZZ_ROLES = {"casemanager", "crew"}
-# Measured at ~30-60 s on a 2-core machine; the assertion only catches a walk that exploded.
-RUNTIME_BUDGET_S = 240
+# The path converter answers before any role matters: one role that sees every record is enough.
+PATH_FUZZ_ROLES = {"casemanager"}
+# CPU seconds (the test client runs the app in this process): about 35 on a quiet 2-core
+# machine. Wall-clock time on a shared machine says little, so the guard is on CPU time
+# and only catches a walk that exploded.
+CPU_BUDGET_S = 120
 
 
 def _named_patterns(resolver=None, namespace=""):
@@ -105,7 +107,7 @@ def test_every_url_and_form_answers_hostile_input_without_a_5xx(user_for_role, d
     settings.LOGIN_FAILURES_PER_ADDRESS = "100000/m"
     settings.PASSWORD_RESETS_PER_ADDRESS = "100000/m"
     settings.PASSWORD_RESETS_PER_EMAIL = "100000/m"
-    started = time.monotonic()
+    started, cpu_started = time.monotonic(), time.process_time()
     failures, requests = [], 0
     patterns = list(_named_patterns())
     assert len(patterns) > 25, "the URL walk found too few pages"
@@ -140,7 +142,7 @@ def test_every_url_and_form_answers_hostile_input_without_a_5xx(user_for_role, d
                         failures.append(f"{role} GET {hostile[:80]}: {response.status_code}")
                 if client.session.get("_auth_user_id") is None and user is not None:
                     client, token = _client(user)  # a POST logged us out (the idle limit, say): carry on as before
-    elapsed = time.monotonic() - started
+    elapsed, cpu = time.monotonic() - started, time.process_time() - cpu_started
     assert not failures, f"{len(failures)} 5xx answers of {requests} requests:\n" + "\n".join(failures[:40])
-    print(f"fuzz: {requests} requests in {elapsed:.1f} s")
-    assert elapsed < RUNTIME_BUDGET_S, f"the fuzz walk took {elapsed:.0f} s for {requests} requests"
+    print(f"fuzz: {requests} requests in {elapsed:.1f} s ({cpu:.1f} s CPU)")
+    assert cpu < CPU_BUDGET_S, f"the fuzz walk took {cpu:.0f} s CPU, {elapsed:.0f} s for {requests} requests"
