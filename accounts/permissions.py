@@ -134,6 +134,16 @@ def may_view_customer_contact(user, record: Job | Enquiry) -> bool:
     return False
 
 
+def may_search_by_customer(user) -> bool:
+    """Finding records by a customer's name or phone is for the roles that may see them whole.
+
+    The list-level side of ``may_view_customer_contact``: a search answers "is this person a
+    customer, and where" even when the rows are masked. Call-centre staff search within the
+    councils they see; a crew has no such search.
+    """
+    return is_case_manager(user) or is_call_centre(user)
+
+
 def may_read_internal_note(user, *, author_organisation_id: int | None) -> bool:
     """Internal notes are the utility's and its contractors' working notes, not the councils'.
 

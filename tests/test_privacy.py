@@ -166,3 +166,18 @@ def test_a_crew_does_not_read_another_contractors_notes(other_crew_user, crew_us
     assert not permissions.may_read_internal_note(other_crew_user, author_organisation_id=crew_user.organisation_id)
     texts = [entry.text for entry in job_timeline(job=noted_job, user=crew_user)]
     assert "Crew: valve seized, back at 2." in texts and "Utility: customer is upset." not in texts
+
+
+@pytest.mark.parametrize(("role", "finds"), [("callcentre", True), ("casemanager", True), ("analyst", False)])
+def test_only_roles_that_see_customers_may_find_enquiries_by_them(client_for, user_for_role, enquiry, role, finds):
+    client = client_for(user_for_role(role))
+    for query in ("Ngata", "021 555 45"):
+        body = client.get("/enquiries/", {"q": query}).content.decode()
+        assert (enquiry.reference in body) == finds, query
+    # Everyone may still find it by its address or reference.
+    assert enquiry.reference in client.get("/enquiries/", {"q": enquiry.street_address}).content.decode()
+
+
+def test_the_search_box_says_what_it_searches_for_each_role(client_for, analyst_user, callcentre_user):
+    assert "Reference or address" in client_for(analyst_user).get("/enquiries/").content.decode()
+    assert "Reference, name, phone or address" in client_for(callcentre_user).get("/enquiries/").content.decode()
