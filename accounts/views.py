@@ -54,8 +54,8 @@ def throttle_password_reset(view):
         if request.method == "POST":
             if throttles.password_reset_throttled_for_address(request):
                 return _throttled(request, "Password resets")
-            email = request.POST.get("email", "")
-            if isinstance(email, str) and email.strip() and throttles.password_reset_throttled_for_email(request, email):
+            email = request.POST.get("email", "").strip()
+            if email and throttles.password_reset_throttled_for_email(request, email):
                 return redirect("password_reset_done")
         return view(request, *args, **kwargs)
 

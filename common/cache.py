@@ -45,10 +45,8 @@ class FailOpenRedisCache(RedisCache):
         return self._call("set", None, key, value, timeout, version)
 
     def incr(self, key, delta=1, version=None):
-        try:
-            return self._call("incr", None, key, delta, version)
-        except ValueError:
-            raise  # a key that expired between add and incr: the caller handles it
+        # A key that expired between add and incr still raises ValueError: the caller handles it.
+        return self._call("incr", None, key, delta, version)
 
     def delete(self, key, version=None):
         return self._call("delete", False, key, version)

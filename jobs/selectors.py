@@ -20,8 +20,8 @@ from .enums import (
     CREW_VISIBLE_STATUSES,
     OPEN_STATUSES,
     TO_TRIAGE,
-    JobStatus,
     JobEventKind,
+    JobStatus,
     Stage,
 )
 from .models import Contract, Job, JobEvent
