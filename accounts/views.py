@@ -4,9 +4,11 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
+from common.outbox import outbox_failed_count
+
 from . import permissions, throttles
 from .decorators import role_required
-from .forms import LoginForm
+from .forms import LoginForm, PasswordResetForm
 
 
 @login_required
@@ -19,7 +21,7 @@ def home(request):
 
 @role_required(permissions.is_admin)
 def admin_home(request):
-    return render(request, "accounts/admin_home.html")
+    return render(request, "accounts/admin_home.html", {"outbox_failed": outbox_failed_count()})
 
 
 def _throttled(request, what: str):
@@ -63,4 +65,4 @@ def throttle_password_reset(view):
 
 
 login = LoginView.as_view()
-password_reset = throttle_password_reset(auth_views.PasswordResetView.as_view())
+password_reset = throttle_password_reset(auth_views.PasswordResetView.as_view(form_class=PasswordResetForm))

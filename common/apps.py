@@ -2,7 +2,8 @@ from django.apps import AppConfig
 
 
 class CommonConfig(AppConfig):
-    """Shared interface pieces: keyset paging, template filters, path converters, input checks."""
+    """The lowest layer: the side-effect outbox, SMS backends, keyset paging, template filters, path
+    converters, the check that refuses NUL and over-long input."""
 
     name = "common"
 

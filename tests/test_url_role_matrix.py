@@ -46,7 +46,7 @@ MATRIX = {
 
 # Reachable without logging in, on purpose.
 PUBLIC = {"login", "logout", "healthz", "password_reset", "password_reset_done", "password_reset_confirm",
-          "password_reset_complete"}
+          "password_reset_complete", "bench-bare"}
 
 
 def _all_url_names(resolver=None, namespace=""):
@@ -262,3 +262,12 @@ def test_the_payload_is_one_the_actor_can_use(user_for_role, post_context, name)
         client.post(_url(name, MATRIX[name][0], post_context), {**_payload(post_context), "csrfmiddlewaretoken": token})
         changed = changed or _snapshot() != before
     assert changed != (name in NOT_AVAILABLE_ON_THE_TEST_JOB), f"{name}: changed={changed} with this payload"
+
+
+@pytest.mark.parametrize("role", [None, *ROLES])
+def test_bench_bare_view_is_not_there_unless_benchmarking(db, client_for, user_for_role, settings, role):
+    client = client_for(user_for_role(role) if role else None)
+    assert client.get("/bench/bare").status_code == 404
+    settings.BENCH = True
+    response = client.get("/bench/bare")
+    assert response.status_code == 200 and response.content == b"ok"
