@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('enquiries', '0007_split_water_quality'),
+        ('enquiries', '0008_remove_enquiry_acknowledged_at'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
