@@ -94,6 +94,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
     )
+# Reporting reads may go to a read replica (reporting.replica); without one, the default.
+REPLICA_DATABASE_URL = env.str("REPLICA_DATABASE_URL", default="")
+if REPLICA_DATABASE_URL:
+    DATABASES["replica"] = {**environ.Env.db_url_config(REPLICA_DATABASE_URL), "CONN_MAX_AGE": DATABASES[
+        "default"]["CONN_MAX_AGE"], "DISABLE_SERVER_SIDE_CURSORS": True, "TEST": {"MIRROR": "default"}}
+DATABASE_ROUTERS = ["reporting.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -130,6 +136,8 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Report PDFs: private files, served only through the report download view.
+REPORTS_ROOT = env.path("REPORTS_ROOT", default=BASE_DIR / "private-media" / "reports")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -160,6 +168,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Reports build on their own queue (its own worker), so they never delay a call-back or an e-mail.
+CELERY_TASK_ROUTES = {"reporting.tasks.*": {"queue": "reports"}}
 
 # Domain settings.
 ENQUIRY_DUPLICATE_WINDOW_DAYS = env.int("ENQUIRY_DUPLICATE_WINDOW_DAYS", default=14)
@@ -169,6 +179,11 @@ BUSINESS_DAY_END = env.str("BUSINESS_DAY_END", default="17:00")
 HOLIDAY_SUBDIVISION = env.str("HOLIDAY_SUBDIVISION", default="WGN")
 BACKDATE_TOLERANCE_MINUTES = env.int("BACKDATE_TOLERANCE_MINUTES", default=15)
 BACKDATE_MAX_DAYS = env.int("BACKDATE_MAX_DAYS", default=30)
+# Reporting: hotspots flagged below this Poisson tail probability, with at least this many jobs.
+HOTSPOT_P_VALUE = env.float("HOTSPOT_P_VALUE", default=0.01)
+HOTSPOT_MIN_COUNT = env.int("HOTSPOT_MIN_COUNT", default=3)
+# The site's address in e-mailed report links (scheduled reports have no request to ask).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 # Security. Production (DEBUG=false) is strict by default; each value can be overridden.
 SESSION_COOKIE_HTTPONLY = True
