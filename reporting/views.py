@@ -1,7 +1,7 @@
 import csv
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -54,10 +54,10 @@ def _figure_scope(request) -> tuple[Scope, str]:
         period = period_parse(request.GET.get("period", ""))
         council_id = int(request.GET["council"]) if request.GET.get("council") else None
     except (ValueError, KeyError) as exc:
-        raise Http404 from exc
+        raise BadRequest("Say which figure, council and period.") from exc
     service = request.GET.get("service", "")
     if service not in Service.values:
-        raise Http404
+        raise BadRequest("Say which service.")
     if council_id is None and not permissions.sees_all_councils(request.user):
         raise Http404
     if council_id is not None and not permissions.council_in_scope(request.user, council_id):
