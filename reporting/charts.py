@@ -44,8 +44,9 @@ def _open(chart_id: str, title: str, width: int, height: int, summary: str) -> l
 
 def bar_chart(chart_id: str, title: str, labels: list[str], series: list[tuple[str, list[float]]],
               *, width: int = 640, height: int = 240, unit: str = "") -> Chart:
+    height += 40 if len(labels) > 8 else 0
     """Grouped vertical bars: one group per label, one bar per series."""
-    left, bottom, top, right = 44, 46, 12, 8
+    left, bottom, top, right = 44, 46 + (40 if len(labels) > 8 else 0), 12, 8
     plot_w, plot_h = width - left - right, height - top - bottom
     peak = _nice_max(max([v or 0 for _n, values in series for v in values] or [0]))
     parts = _open(chart_id, title, width, height,
@@ -66,9 +67,13 @@ def bar_chart(chart_id: str, title: str, labels: list[str], series: list[tuple[s
             parts.append(f'<rect x="{x:.1f}" y="{top + plot_h - h:.1f}" width="{bar_w - 1:.1f}" height="{h:.1f}" '
                          f'fill="{PALETTE[s % len(PALETTE)]}"><title>{escape(name)}, {escape(label)}: '
                          f'{value:g}{escape(unit)}</title></rect>')
-        if len(labels) <= 14 or g % 2 == 0:
-            parts.append(f'<text x="{x0 + group_w * 0.4:.1f}" y="{height - bottom + 14}" text-anchor="middle" '
-                         f'fill="#333">{escape(label[:14])}</text>')
+        x_mid, y_label = x0 + group_w * 0.4, height - bottom + 12
+        if len(labels) > 8:  # many groups: slanted labels so they do not run into each other
+            parts.append(f'<text x="{x_mid:.1f}" y="{y_label}" text-anchor="end" font-size="9" fill="#333" '
+                         f'transform="rotate(-35 {x_mid:.1f} {y_label})">{escape(label[:18])}</text>')
+        else:
+            parts.append(f'<text x="{x_mid:.1f}" y="{y_label + 2}" text-anchor="middle" '
+                         f'fill="#333">{escape(label[:16])}</text>')
     for s, (name, _values) in enumerate(series):
         x = left + s * 150
         parts.append(f'<rect x="{x}" y="{height - 16}" width="10" height="10" fill="{PALETTE[s % len(PALETTE)]}"/>')

@@ -190,7 +190,7 @@ def report_content(*, scope: Scope) -> dict:
     charts = [
         bar_chart("chart-months", "Enquiries and jobs by month", months["labels"],
                   [("Enquiries", months["enquiries"]), ("Jobs", months["jobs"])]),
-        bar_chart("chart-complaints", "Complaints by DIA category", [c[:28] for c, _n in complaints],
+        bar_chart("chart-complaints", "Complaints by DIA category", [c.split(": ", 1)[-1] for c, _n in complaints],
                   [("Complaints", [n for _c, n in complaints])]),
         bar_chart("chart-stages", "Median hours in each stage", [s["stage"] for s in stages],
                   [("Median hours", [s["median_hours"] or 0 for s in stages])], unit=" h"),
