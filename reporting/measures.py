@@ -119,6 +119,7 @@ def job_rows(*, period: Period, council_ids: Iterable[int] | None = None,
         kpi_at_arrival=_classification("kpi_class", "attended_at"),
         urgent_at_resolution=_classification("is_urgent", "completed_at"),
         kpi_at_resolution=_classification("kpi_class", "completed_at"),
+        **inputs.fault_annotations(),
     ).order_by()
     names = ["id", "council_id", "service", "notified_at", "attended_at", "completed_at", "urgent_at_arrival",
              "kpi_at_arrival", "urgent_at_resolution", "kpi_at_resolution", "excluded_from_measures", "status",
