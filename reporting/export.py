@@ -73,7 +73,7 @@ def job_rows_csv(jobs) -> Iterator[str]:
         rows = _batch(jobs, after)
         if not rows:
             return
-        for pk, *values in rows:
+        for _pk, *values in rows:
             notified, attended, completed = values[_NOTIFIED], values[_ATTENDED], values[_COMPLETED]
             minutes = f"{(attended - notified).total_seconds() / 60:.1f}" if attended else ""
             hours = f"{(completed - notified).total_seconds() / 3600:.2f}" if completed else ""

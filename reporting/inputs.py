@@ -12,7 +12,6 @@ from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 
 from jobs.enums import KpiClass
-from jobs.models import Job
 
 AWAITS_FIELDWORK = "Needs the crew's assessment of fault type and weather (issue 9): not yet recorded."
 
@@ -169,4 +168,5 @@ def feedback_scores(*, period, council_ids=None, services=None) -> dict | None:
         return None
     rows = [{"label": label, "average": figures[name], "count": figures["count"]}
             for name, label in FEEDBACK_QUESTIONS]
-    return {"count": figures["count"], "scale": 5, "rows": rows, "worst_stage": min(rows[1:], key=lambda r: r["average"])}
+    worst = min(rows[1:], key=lambda r: r["average"])
+    return {"count": figures["count"], "scale": 5, "rows": rows, "worst_stage": worst}

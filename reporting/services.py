@@ -4,6 +4,7 @@ publishing a period (the fifth stage of the journey)."""
 from __future__ import annotations
 
 import logging
+
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError

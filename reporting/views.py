@@ -127,7 +127,8 @@ def _complaint_enquiries(request, scope: Scope, service: str, key: str, as_csv: 
                                    "job"])
             for e in enquiries.iterator(chunk_size=2000):
                 yield writer.writerow([e.reference, e.council.short_code, e.service, e.issue_type.name,
-                                       e.issue_type.dia_category, _cell(e.received_at), e.job.reference if e.job else ""])
+                                       e.issue_type.dia_category, _cell(e.received_at),
+                                       e.job.reference if e.job else ""])
         return _csv_response(rows(), f"{key}-{scope.period.key}.csv")
     shown = list(enquiries[:LIST_LIMIT])
     return render(request, "reporting/figure_enquiries.html", {
