@@ -2,6 +2,7 @@
 the beat schedule, and the pages an analyst uses."""
 
 import csv
+import datetime as dt
 import io
 import json
 import subprocess
@@ -240,3 +241,28 @@ def test_replica_router_sends_reporting_reads_to_the_replica(settings):
     assert on_replica(lambda: router.db_for_write(Job))() == "default"
     settings.DATABASES = {k: v for k, v in settings.DATABASES.items() if k != "replica"}
     assert on_replica(lambda: router.db_for_read(Job))() is None
+
+
+def test_figure_job_list_query_count_does_not_grow(council, suburb, analyst_user, casemanager_user, client_for,
+                                                   django_assert_max_num_queries):
+    from jobs.models import Category
+    from tests.factories import JobFactory, PriorityFactory
+
+    urgent, fault = PriorityFactory(name="P2", is_urgent=True), Category.objects.get(name="Water main leak")
+    client = client_for(analyst_user)
+    params = {"council": council.pk, "service": "water_supply", "period": "FY2025",
+              "figure": "water-urgent-attendance"}
+
+    def add(n):
+        for i in range(n):
+            notified = nz(2025, 8, 1 + i % 27, 9)
+            JobFactory(council=council, suburb=suburb, priority=urgent, category=fault, notified_at=notified,
+                       attended_at=notified + dt.timedelta(minutes=30 + i), status=JobStatus.ATTENDED,
+                       created_by=casemanager_user)
+
+    add(1)
+    with django_assert_max_num_queries(20) as one:
+        assert "1 job," in client.get(reverse("reporting:figure-detail"), params).content.decode()
+    add(25)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        assert "26 jobs" in client.get(reverse("reporting:figure-detail"), params).content.decode()
