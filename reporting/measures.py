@@ -360,34 +360,61 @@ def councils(council_id: int | None = None):
 
 
 def dia_measures(*, period: Period, council_id: int | None = None,
-                 services: Iterable[str] | None = None) -> list[ServiceMeasures]:
-    """The measures for one council (or all together) and each service: three queries in all."""
+                 services: Iterable[str] | None = None, with_ids: bool = False) -> list[ServiceMeasures]:
+    """The measures for one council (or all together) and each service: a few queries in all.
+    On PostgreSQL the water supply medians are aggregated in the database unless the jobs
+    behind each figure are wanted (``with_ids``)."""
+    from . import fast
+
     services = list(services or Service.values)
     council_ids = [council_id] if council_id else list(councils().values_list("pk", flat=True))
-    rows = job_rows(period=period, council_ids=council_ids, services=services)
+    in_sql = not with_ids and Service.WATER_SUPPLY in services and fast.available()
+    rows = job_rows(period=period, council_ids=council_ids,
+                    services=[s for s in services if not (in_sql and s == Service.WATER_SUPPLY)])
     complaints = complaint_counts(period=period, council_ids=council_ids)
     connections = connections_for(financial_year=period.financial_year, council_ids=council_ids)
-    return [service_measures(service=s, rows=rows, complaints=complaints, connections=connections,
-                             council_ids=council_ids) for s in services]
+    result = [service_measures(service=s, rows=rows, complaints=complaints, connections=connections,
+                               council_ids=council_ids) for s in services]
+    if in_sql:
+        medians, totals = fast.water_medians(period=period, council_ids=council_ids, together=True)
+        water = next(m for m in result if m.service == Service.WATER_SUPPLY)
+        water.figures = [medians.get((None, f.key), f) for f in water.figures]
+        water.population, water.excluded = totals.get(None, (0, 0))
+        water.ids = {}
+    return result
 
 
 def dia_measures_every_council(*, period: Period) -> dict[tuple[int, str], ServiceMeasures]:
-    """Every measure for every council and service in the period, from one read of each source."""
+    """Every measure for every council and service in the period, from one read of each source.
+    On PostgreSQL the water supply medians (most of the jobs) are aggregated in the database
+    (``reporting.fast``); the other services are computed from their rows as everywhere else."""
+    from . import fast
+
     council_ids = list(councils().values_list("pk", flat=True))
-    rows = job_rows(period=period, council_ids=council_ids)
+    in_sql = fast.available()
+    services = [s for s in Service.values if not (in_sql and s == Service.WATER_SUPPLY)]
+    rows = job_rows(period=period, council_ids=council_ids, services=services)
     complaints = complaint_counts(period=period, council_ids=council_ids)
     connections = connections_for(financial_year=period.financial_year, council_ids=council_ids)
     by_council: dict[int, list[JobRow]] = defaultdict(list)
     for row in rows:
         by_council[row.council_id].append(row)
-    return {(c, s): service_measures(service=s, rows=by_council[c], complaints=complaints,
-                                     connections=connections, council_ids=[c])
-            for c in council_ids for s in Service.values}
+    result = {(c, s): service_measures(service=s, rows=by_council[c], complaints=complaints,
+                                       connections=connections, council_ids=[c])
+              for c in council_ids for s in Service.values}
+    if in_sql:
+        medians, totals = fast.water_medians(period=period, council_ids=council_ids)
+        for c in council_ids:
+            measures = result[(c, Service.WATER_SUPPLY)]
+            measures.figures = [medians.get((c, f.key), f) for f in measures.figures]
+            measures.population, measures.excluded = totals.get(c, (0, 0))
+            measures.ids = {}
+    return result
 
 
 def figure_job_ids(*, key: str, period: Period, council_id: int | None, service: str) -> list[int]:
     """The jobs behind one figure, found by the same code that computed it."""
-    measures = dia_measures(period=period, council_id=council_id, services=[service])[0]
+    measures = dia_measures(period=period, council_id=council_id, services=[service], with_ids=True)[0]
     if key not in measures.ids:
         raise KeyError(key)
     return measures.ids[key]

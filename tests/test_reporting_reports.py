@@ -122,7 +122,7 @@ def test_dashboard_shows_the_measures_and_links_each_to_its_jobs(crafted, counci
 
 def test_dashboard_query_count_is_bounded(crafted, council, analyst_user, client_for,  # noqa: F811
                                           django_assert_max_num_queries):
-    with django_assert_max_num_queries(40):
+    with django_assert_max_num_queries(50):  # a fixed number of panels, whatever the rows
         client_for(analyst_user).get(reverse("reporting:dashboard"), {"period": "FY2025"})
 
 
