@@ -11,7 +11,7 @@ Water supply is most of the jobs: aggregating it in SQL keeps the yearly run fas
 from __future__ import annotations
 
 from django.db import connections
-from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
+from django.db.models import Case, Exists, F, OuterRef, Value, When
 
 from enquiries.enums import Service
 from jobs.models import Classification
@@ -46,7 +46,8 @@ def water_medians(*, period: Period, council_ids: list[int], together: bool = Fa
                                               default=Value(False)))
         if together:
             annotated = annotated.annotate(group_id=Value(0))
-        inner, params = annotated.values_list("group_id" if together else "council_id", "m_kpi", "m_urgent", "m_done", "excluded_from_measures",
+        group = "group_id" if together else "council_id"
+        inner, params = annotated.values_list(group, "m_kpi", "m_urgent", "m_done", "excluded_from_measures",
                                               "notified_at", moment).query.sql_with_params()
         sql = f"""
             SELECT t.col1, t.col2, t.col3,
@@ -82,5 +83,3 @@ def water_medians(*, period: Period, council_ids: list[int], together: bool = Fa
                 pending_label="not yet attended" if spec.kind == "attendance" else "not yet resolved"))
     return figures, totals
 
-
-__all__ = ["available", "water_medians", "Q"]
