@@ -101,6 +101,11 @@ if REPLICA_DATABASE_URL:
     DATABASES["replica"] = {**environ.Env.db_url_config(REPLICA_DATABASE_URL), "CONN_MAX_AGE": DATABASES[
         "default"]["CONN_MAX_AGE"], "DISABLE_SERVER_SIDE_CURSORS": True, "TEST": {"MIRROR": "default"}}
 DATABASE_ROUTERS = ["reporting.replica.ReplicaRouter"]
+for _database in DATABASES.values():
+    if "postgresql" in _database["ENGINE"]:
+        # PostgreSQL's JIT spends seconds compiling the reporting queries (their subplans look
+        # costly to the planner) and gains nothing on this workload.
+        _database.setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
