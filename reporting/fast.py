@@ -83,3 +83,23 @@ def water_medians(*, period: Period, council_ids: list[int], together: bool = Fa
                 pending_label="not yet attended" if spec.kind == "attendance" else "not yet resolved"))
     return figures, totals
 
+
+
+@on_replica
+def span_medians(*, jobs, spans: list[tuple[str, str]]) -> list[tuple[float | None, int]]:
+    """For each (from, to) pair of time columns: the median hours and the count of jobs that have
+    both (to not before from), aggregated in PostgreSQL: one query."""
+    columns = sorted({c for pair in spans for c in pair})
+    inner, params = jobs.order_by().values_list(*columns).query.sql_with_params()
+    alias = {c: f"t.c{i}" for i, c in enumerate(columns)}
+    parts = []
+    for start, end in spans:
+        ok = f"{alias[end]} >= {alias[start]}"
+        parts.append(f"percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM ({alias[end]} - {alias[start]})))"
+                     f" FILTER (WHERE {ok})")
+        parts.append(f"count(*) FILTER (WHERE {ok})")
+    sql = (f"SELECT {', '.join(parts)} FROM ({inner}) AS t ({', '.join(f'c{i}' for i in range(len(columns)))})")
+    with connections[replica_alias()].cursor() as cursor:
+        cursor.execute(sql, params)
+        values = cursor.fetchone()
+    return [(None if values[2 * i] is None else values[2 * i] / 3600, values[2 * i + 1]) for i in range(len(spans))]

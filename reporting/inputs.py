@@ -64,10 +64,6 @@ def fault_columns() -> list[str]:
     return list(fault_annotations())
 
 
-def fault_of(values: dict) -> dict:
-    return values
-
-
 def is_overflow_fault(row) -> bool:
     """Wastewater medians count overflows caused by a blockage or other fault: a job whose
     assessed fault type is a wastewater one (overflow, blockage, other fault). A job not yet

@@ -121,13 +121,14 @@ def job_rows(*, period: Period, council_ids: Iterable[int] | None = None,
         kpi_at_resolution=_classification("kpi_class", "completed_at"),
         **inputs.fault_annotations(),
     ).order_by()
+    fault_columns = inputs.fault_columns()
     names = ["id", "council_id", "service", "notified_at", "attended_at", "completed_at", "urgent_at_arrival",
              "kpi_at_arrival", "urgent_at_resolution", "kpi_at_resolution", "excluded_from_measures", "status",
-             "suburb_id", "is_urgent", "kpi_class", *inputs.fault_columns()]
+             "suburb_id", "is_urgent", "kpi_class", *fault_columns]
     rows = []
     for values in jobs.values_list(*names):
         base, extra = values[:15], values[15:]
-        rows.append(JobRow(*base, fault=inputs.fault_of(dict(zip(inputs.fault_columns(), extra, strict=True)))))
+        rows.append(JobRow(*base, fault=dict(zip(fault_columns, extra, strict=True)) if extra else {}))
     return rows
 
 

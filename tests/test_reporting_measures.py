@@ -149,3 +149,11 @@ def test_every_council_and_service_in_one_pass(crafted, council, other_council, 
     assert (water.population, water.excluded) == (8, 1)
     assert every[(other_council.pk, "water_supply")].figure("water-urgent-attendance").value == 1.0
     assert every[(council.pk, "wastewater")].population == 0
+
+
+def test_stage_durations_median_by_hand(crafted, council):
+    from reporting.selectors import Scope, stage_durations
+
+    stages = {s["stage"]: s for s in stage_durations(scope=Scope(council.pk, ["water_supply"], fy(2025)))}
+    # Notification to arrival: H 20, A 30, C 45, B 60, G 60, E 120, J 500 minutes: the middle is 60.
+    assert stages["Enquiry"]["count"] == 7 and stages["Enquiry"]["median_hours"] == 1.0
