@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable, Iterator
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.utils import timezone
 
@@ -75,7 +76,10 @@ _BOOLEANS = {"urgent_now", "urgent_at_arrival", "urgent_at_resolution", "exclude
 @on_replica
 def _copy_csv(jobs) -> Iterator[bytes]:
     """PostgreSQL writes the CSV itself (COPY ... TO STDOUT), in the same format, streamed in chunks."""
-    inner, params = _annotated(jobs).order_by("pk").values_list(*[c for _n, c in COLUMNS]).query.sql_with_params()
+    try:
+        inner, params = _annotated(jobs).order_by("pk").values_list(*[c for _n, c in COLUMNS]).query.sql_with_params()
+    except EmptyResultSet:  # nothing can match: the header alone
+        return
     names = [name for name, _c in COLUMNS]
     cells = []
     for i, name in enumerate(names):

@@ -10,6 +10,7 @@ Water supply is most of the jobs: aggregating it in SQL keeps the yearly run fas
 
 from __future__ import annotations
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Case, Exists, F, OuterRef, Value, When
 
@@ -47,8 +48,11 @@ def water_medians(*, period: Period, council_ids: list[int], together: bool = Fa
         if together:
             annotated = annotated.annotate(group_id=Value(0))
         group = "group_id" if together else "council_id"
-        inner, params = annotated.values_list(group, "m_kpi", "m_urgent", "m_done", "excluded_from_measures",
-                                              "notified_at", moment).query.sql_with_params()
+        try:
+            inner, params = annotated.values_list(group, "m_kpi", "m_urgent", "m_done", "excluded_from_measures",
+                                                  "notified_at", moment).query.sql_with_params()
+        except EmptyResultSet:  # no council at all: nothing to aggregate
+            continue
         sql = f"""
             SELECT t.col1, t.col2, t.col3,
                    percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM (t.col7 - t.col6)))
@@ -90,7 +94,10 @@ def span_medians(*, jobs, spans: list[tuple[str, str]]) -> list[tuple[float | No
     """For each (from, to) pair of time columns: the median hours and the count of jobs that have
     both (to not before from), aggregated in PostgreSQL: one query."""
     columns = sorted({c for pair in spans for c in pair})
-    inner, params = jobs.order_by().values_list(*columns).query.sql_with_params()
+    try:
+        inner, params = jobs.order_by().values_list(*columns).query.sql_with_params()
+    except EmptyResultSet:
+        return [(None, 0) for _span in spans]
     alias = {c: f"t.c{i}" for i, c in enumerate(columns)}
     parts = []
     for start, end in spans:
