@@ -10,6 +10,7 @@ NAVIGATION = (
     ("Triage", "jobs:triage", permissions.is_case_manager),
     ("Our jobs", "jobs:crew-queue", permissions.is_crew),
     ("Dashboard", "reporting:dashboard", permissions.is_analyst),
+    ("Reports", "reporting:report-list", permissions.may_view_reports),
     ("Admin", "admin:index", permissions.is_admin),
 )
 

@@ -109,6 +109,20 @@ def may_view_job(user, job: Job) -> bool:
     return may_view_enquiries(user) and council_in_scope(user, job.council_id)
 
 
+def may_view_reports(user) -> bool:
+    """Analysts and case managers read and download the trend reports."""
+    return is_analyst(user) or is_case_manager(user)
+
+
+def may_generate_report(user) -> bool:
+    return is_analyst(user)
+
+
+def may_publish_period(user) -> bool:
+    """Publishing a period moves its closed jobs to 'reported' (see may_report_job)."""
+    return is_analyst(user)
+
+
 def may_view_customer_contact(user, record: Job | Enquiry) -> bool:
     """Whether this user sees the customers' name, phone, e-mail and postal address on this record.
 

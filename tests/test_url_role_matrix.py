@@ -42,6 +42,14 @@ MATRIX = {
     "jobs:job-exclude": ("job", {"casemanager": 302}),  # not attended: nothing to exclude
     "jobs:job-note": ("job", {"callcentre": 405, "casemanager": 405, "crew": 405, "analyst": 405}),
     "reporting:dashboard": (None, {"analyst": 200}),
+    "reporting:figure-detail": (None, {"analyst": 400}),  # which figure, council and period: none given
+    "reporting:export-jobs": (None, {"analyst": 200}),
+    "reporting:report-list": (None, {"casemanager": 200, "analyst": 200}),
+    "reporting:report-create": (None, {"analyst": 405}),
+    "reporting:period-publish": (None, {"analyst": 200}),
+    "reporting:report-detail": ("report", {"casemanager": 200, "analyst": 200}),
+    "reporting:report-progress": ("report", {"casemanager": 200, "analyst": 200}),
+    "reporting:report-download": ("report", {"casemanager": 200, "analyst": 200}),
 }
 
 # Reachable without logging in, on purpose.
@@ -66,12 +74,21 @@ def test_matrix_covers_every_named_url():
 
 
 @pytest.fixture
-def objects(council, suburb, contractor, casemanager_user, p2, main_leak, leak):
+def objects(council, suburb, contractor, casemanager_user, p2, main_leak, leak, settings, tmp_path):
+    from django.core.files.base import ContentFile
+
+    from reporting.models import Report
+
+    settings.REPORTS_ROOT = tmp_path
+    report = Report.objects.create(reference="RPT-2026-000001", council=council, services=["water_supply"],
+                                   period_key="FY2025", status="done")
+    report.file.save("RPT-2026-000001.pdf", ContentFile(b"%PDF-1.4 test"))
     customer = CustomerFactory(council=council)
     enquiry = EnquiryFactory(council=council, suburb=suburb, customer=customer, issue_type=leak)
     job = JobFactory(council=council, suburb=suburb, status=JobStatus.DISPATCHED, priority=p2, category=main_leak,
                      case_manager=casemanager_user, contractor=contractor)
-    return {"customer": [customer.pk], "enquiry": [enquiry.reference], "job": [job.reference]}
+    return {"customer": [customer.pk], "enquiry": [enquiry.reference], "job": [job.reference],
+            "report": [report.reference]}
 
 
 def _url(name, key, objects):

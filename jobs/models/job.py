@@ -350,7 +350,7 @@ class Job(ConcurrentTransitionMixin, models.Model):
     @fsm_log_description
     @transition(
         field=status,
-        source=[JobStatus.CLOSED, JobStatus.CANCELLED],
+        source=[JobStatus.CLOSED, JobStatus.REPORTED, JobStatus.CANCELLED],
         target=GET_STATE(states.status_after_reopen, states=[JobStatus.LOGGED, JobStatus.TRIAGED, JobStatus.ALLOCATED]),
         permission=permissions.may_triage_job,
         custom={"order": 21, "label": "Reopen", "url_name": "jobs:job-reopen", "style": "outline-secondary"},
@@ -361,6 +361,7 @@ class Job(ConcurrentTransitionMixin, models.Model):
         # notification, but the crew needs a due time that has not already passed.
         now = timezone.now()
         self.closed_at = None
+        self.reported_at = None
         self.cancelled_at = None
         self.cancel_reason = ""
         self.completed_at = None

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.demo.activity import DemoActivity
+from accounts.demo.history import DemoHistory
 from accounts.demo.people import DEMO_PASSWORD, DEMO_USERS, seed_organisations, seed_users
 from accounts.demo.reference import seed_reference_data
 from enquiries.models import Enquiry
@@ -26,6 +27,7 @@ class Command(BaseCommand):
         elif Enquiry.objects.exists():
             self.stdout.write("Demo activity already present: left as it is.")
         else:
+            DemoHistory(users=users, organisations=organisations, seed=2025).run()
             count = DemoActivity(users=users, organisations=organisations).run()
             self.stdout.write(f"Created {count} enquiries and their jobs.")
         self.stdout.write(self.style.SUCCESS(f"Demo logins (password for all: {DEMO_PASSWORD}):"))
