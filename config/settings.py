@@ -169,6 +169,9 @@ BUSINESS_DAY_END = env.str("BUSINESS_DAY_END", default="17:00")
 HOLIDAY_SUBDIVISION = env.str("HOLIDAY_SUBDIVISION", default="WGN")
 BACKDATE_TOLERANCE_MINUTES = env.int("BACKDATE_TOLERANCE_MINUTES", default=15)
 BACKDATE_MAX_DAYS = env.int("BACKDATE_MAX_DAYS", default=30)
+# The address staff open the app at: links in e-mails that are not answers to a request.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+COMPLAINT_DUE_SOON_HOURS = env.int("COMPLAINT_DUE_SOON_HOURS", default=48)
 
 # Security. Production (DEBUG=false) is strict by default; each value can be overridden.
 SESSION_COOKIE_HTTPONLY = True

@@ -13,6 +13,7 @@ from django_fsm_log.models import StateLog
 from accounts import permissions
 from accounts.decorators import role_required
 from accounts.selectors import suburbs_for_council
+from common import extensions
 from common.forms import add_service_errors
 from common.pagination import keyset_page
 from jobs.enums import OPEN_STATUSES
@@ -125,6 +126,8 @@ def enquiry_detail(request, reference):
         "can_link": has_transition_perm(enquiry.link_to_job, user) and permissions.may_triage(user),
         "can_create_job": enquiry.status == EnquiryStatus.NEW and permissions.may_triage(user),
         "job_visible": enquiry.job_id is not None and permissions.may_view_jobs(user),
+        # Higher apps (complaints) add their links and sections without enquiries importing them.
+        "extras": extensions.collect("enquiry_page", enquiry=enquiry, user=user),
     }
     return render(request, "enquiries/enquiry_detail.html", context)
 

@@ -11,6 +11,7 @@ from django_fsm import can_proceed, has_transition_perm
 
 from accounts import permissions
 from accounts.decorators import role_required
+from common import extensions
 from common.forms import add_service_errors
 from common.pagination import keyset_page
 from enquiries.enums import EnquiryStatus
@@ -49,11 +50,14 @@ def _may_note(user) -> bool:
 
 
 def _detail_context(request, job: Job, note_form: NoteForm) -> dict:
+    # Higher apps (complaints) add badges, links and timeline entries without jobs importing them.
+    extras = extensions.collect("job_page", job=job, user=request.user)
     return {
         "job": job,
         "progress": selectors.job_progress(job=job),
         "enquiries": selectors.job_enquiries(job=job),
-        "timeline": selectors.job_timeline(job=job),
+        "timeline": sorted(selectors.job_timeline(job=job) + extras.timeline, key=lambda entry: entry.at),
+        "extras": extras,
         "actions": selectors.job_actions(job=job, user=request.user),
         "can_note": _may_note(request.user),
         "can_edit_location": permissions.may_triage(request.user) and job.is_open,
