@@ -52,7 +52,7 @@ DUE_ORDERED_TABS = {"due_soon", "overdue"}
 LIST_COLUMNS = (
     "reference", "received_at", "status", "service", "level", "next_due_at", "acknowledged_at",
     "council__short_code", "council__name", "customer__name", "category__name", "owner__first_name",
-    "owner__last_name", "owner__username", "job__reference",
+    "owner__last_name", "owner__username", "job__reference", "job__status",
 )
 
 

@@ -3,7 +3,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_fsm import can_proceed, has_transition_perm
+from django_fsm import has_transition_perm
 
 from accounts import permissions
 from accounts.decorators import role_required
@@ -163,10 +163,9 @@ def _step(request, reference, *, form_class, service, transition, success):
     """
     complaint = _complaint_or_404(request.user, reference)
     complaint._open_action_count = selectors.open_action_count(complaint=complaint)
-    method = getattr(complaint, transition)
-    if not has_transition_perm(method, request.user):
-        if can_proceed(method):
-            raise PermissionDenied
+    if not services.role_allows(complaint, transition, request.user):
+        raise PermissionDenied
+    if not has_transition_perm(getattr(complaint, transition), request.user):
         if request.method == "GET":
             messages.warning(request, services._not_available(complaint, transition))
             return redirect("complaints:complaint-detail", reference=complaint.reference)
