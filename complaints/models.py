@@ -7,14 +7,13 @@ from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
 from accounts import permissions
 from accounts.enums import OrganisationKind
-from enquiries.enums import ContactChannel, ReceivedChannel, Service
+from enquiries.enums import ContactChannel, DiaComplaintCategory, ReceivedChannel, Service
 
 from .enums import (
     LEVEL_ORDER,
     OPEN_STATUSES,
     ComplaintEventKind,
     ComplaintStatus,
-    DiaMeasure,
     EscalationLevel,
 )
 
@@ -51,7 +50,7 @@ class ComplaintCategory(models.Model):
     service = models.CharField(max_length=20, choices=Service.choices)
     name = models.CharField(max_length=80)
     dia_measure = models.CharField(
-        "DIA measure", max_length=30, choices=DiaMeasure.choices, blank=True,
+        "DIA measure", max_length=30, choices=DiaComplaintCategory.choices, blank=True,
         help_text="The DIA complaint measure this category is counted in; blank for none.",
     )
     service_level = models.ForeignKey(
@@ -74,9 +73,9 @@ class ComplaintCategory(models.Model):
     def clean(self):
         from django.core.exceptions import ValidationError
 
-        from .enums import DIA_MEASURE_SERVICE
+        from enquiries.enums import DIA_CATEGORY_SERVICE
 
-        if self.dia_measure and DIA_MEASURE_SERVICE.get(self.dia_measure) != self.service:
+        if self.dia_measure and DIA_CATEGORY_SERVICE.get(self.dia_measure) != self.service:
             raise ValidationError({"dia_measure": "That measure belongs to another service."})
 
 

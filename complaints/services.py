@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -18,9 +17,9 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed, has_transitio
 from django_fsm_log.models import StateLog
 
 from accounts import permissions
+from common.backdating import check_past_time, is_backdated
+from common.references import reference_next
 from enquiries.models import Customer, Enquiry
-from enquiries.references import reference_next
-from enquiries.services import _check_received_at as check_received_at  # the same backdating rules
 from jobs.models import Job
 
 from . import notifications
@@ -172,7 +171,7 @@ def complaint_log(
         raise ValidationError(errors)
     now = timezone.now()
     received_at = received_at or now
-    check_received_at(received_at, backdate_reason, now)
+    check_past_time(moment=received_at, reason=backdate_reason, field="received_at", what="received time", now=now)
     acknowledge_due, resolve_due = complaint_due_dates(received_at=received_at, service_level=service_level_for(category))
     complaint = Complaint(
         reference=reference_next(prefix="CMP", at=now),
@@ -184,8 +183,7 @@ def complaint_log(
         category=category,
         channel=channel,
         received_at=received_at,
-        backdate_reason=backdate_reason.strip()
-        if now - received_at > timedelta(minutes=settings.BACKDATE_TOLERANCE_MINUTES) else "",
+        backdate_reason=backdate_reason.strip() if is_backdated(received_at, recorded_at=now) else "",
         description=description.strip(),
         logged_at=now,
         logged_by=by,
