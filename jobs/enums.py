@@ -48,8 +48,6 @@ OPEN_STATUSES = (
     JobStatus.IN_REPAIR,
     JobStatus.COMPLETED,
 )
-# Attended work is never cancelled out of the measures: it can only be excluded, with a reason.
-CANCELLABLE_STATUSES = (JobStatus.LOGGED, JobStatus.TRIAGED, JobStatus.ALLOCATED, JobStatus.DISPATCHED)
 # Until the crew arrives, the attendance target is the one that matters.
 AWAITING_ATTENDANCE = (JobStatus.LOGGED, JobStatus.TRIAGED, JobStatus.ALLOCATED, JobStatus.DISPATCHED)
 # Work still to do before the resolution target is met.

@@ -209,6 +209,10 @@ def job_create_found(
     now = timezone.now()
     found_at = found_at or now
     errors = {}
+    if service not in Service.values:
+        errors["service"] = "Choose a service."
+    if not street_address.strip():
+        errors["street_address"] = "Give the address where the fault is."
     if source not in (JobSource.STAFF, JobSource.TELEMETRY):
         errors["source"] = "Choose who found the fault: staff or telemetry."
     if suburb.council_id != council.pk:
@@ -226,7 +230,6 @@ def job_create_found(
         street_key=street_key(street_address), latitude=latitude, longitude=longitude,
         notified_at=found_at, found_at=found_at, created_at=now, created_by=permissions.actor_user(by),
     )
-    job.full_clean(exclude=["created_by", "reference", "suburb", "council"])
     job.save()
     reason = f"; found {timezone.localtime(found_at):%d/%m/%Y %H:%M} ({backdate_reason.strip()})" \
         if backdate_reason.strip() else ""
@@ -286,12 +289,14 @@ def enquiry_link_to_job(*, enquiry: Enquiry, job: Job, by, expected_version: int
         raise JobChanged(Job.objects.get(pk=job.pk)) from exc
 
 
-def enquiry_unlink_from_job(*, enquiry: Enquiry, by, reason: str, expected_version: int | None = None) -> Job:
+def enquiry_unlink_from_job(
+    *, enquiry: Enquiry, job: Job, by, reason: str, expected_version: int | None = None,
+) -> Job:
     """An enquiry linked by mistake goes back to the new enquiries; the job's clock is recomputed."""
     if not reason.strip():
         raise ValidationError({"reason": "Say why the enquiry does not belong to this job."})
     with transaction.atomic():
-        locked_job = _lock(enquiry.job, by=by, expected_version=expected_version,
+        locked_job = _lock(job, by=by, expected_version=expected_version,
                            allowed=lambda j, user: permissions.may_triage(user))
         locked_enquiry = Enquiry.objects.select_for_update(of=("self",)).get(pk=enquiry.pk)
         if locked_enquiry.job_id != locked_job.pk:

@@ -1,10 +1,9 @@
 """The job state table's data rules: conditions and computed targets of the transitions."""
 
-from .enums import CANCELLABLE_STATUSES, JobStatus
+from .enums import JobStatus
 
 BEFORE_DISPATCH = [JobStatus.LOGGED, JobStatus.TRIAGED, JobStatus.ALLOCATED]
 WORKING = [JobStatus.DISPATCHED, JobStatus.ATTENDED, JobStatus.ASSESSED, JobStatus.IN_REPAIR]
-CANCELLABLE = list(CANCELLABLE_STATUSES)
 
 
 def is_categorised(job) -> bool:

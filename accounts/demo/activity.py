@@ -23,8 +23,8 @@ from enquiries.enums import ContactChannel, ReceivedChannel
 from enquiries.models import Enquiry, IssueType
 from jobs import services as job_services
 from jobs.due_dates import due_dates_for
-from jobs.enums import CancelReason, JobStatus
-from jobs.models import Category, Contract, JobEvent, Priority
+from jobs.enums import CancelReason, JobSource, JobStatus
+from jobs.models import Category, Contract, Job, JobEvent, Priority
 
 from .places import COUNCILS, FIRST_NAMES, LAST_NAMES
 
@@ -289,6 +289,51 @@ class DemoActivity:
                         "Told about the boil-water notice and where to find updates.",
                     ]))
 
+    def _corrections(self) -> None:
+        """A few jobs that show the history the measures keep: a revisit after a reopen, a change of
+        urgency after arrival, an exclusion, a job found by telemetry, a merged duplicate."""
+        manager = self.users["casemanager"]
+        closed = Job.objects.filter(status=JobStatus.CLOSED, attended_at__isnull=False).order_by("id").first()
+        if closed is not None:
+            start = max(closed.closed_at, self.now - timedelta(days=3))
+            with _at(start + timedelta(hours=1)):
+                job = job_services.job_reopen(job=closed, reason="Customer says the leak is back", by=manager)
+            with _at(start + timedelta(hours=2)):
+                job = job_services.job_dispatch(job=job, contractor=job.contractor, by=manager,
+                                                note="Revisit: check the repair")
+            with _at(start + timedelta(hours=4)):
+                job_services.job_record_arrival(job=job, by=self.crews[job.contractor_id])
+        attended = list(Job.objects.filter(status=JobStatus.ATTENDED, is_urgent=True).order_by("id")[:1])
+        for job in attended:
+            slower = Priority.objects.filter(is_urgent=False, business_hours=False).order_by("sort_order").first()
+            with _at(max(job.attended_at, self.now - timedelta(minutes=20))):
+                job_services.job_categorise(job=job, category=job.category, priority=slower, by=manager,
+                                            note="On site: a slow seep, not a burst")
+        assessed = Job.objects.filter(status=JobStatus.ASSESSED).order_by("id").first()
+        if assessed is not None:
+            with _at(self.now - timedelta(minutes=10)):
+                job_services.job_exclude_from_measures(
+                    job=assessed, by=manager, reason="Private pipe on the customer's side: not our asset")
+        council = self.organisations["WCC"]
+        suburb = self.suburbs[(council.pk, "Kilbirnie")]
+        with _at(self.now - timedelta(minutes=30)):
+            job_services.job_create_found(
+                by=manager, council=council, service="wastewater", source=JobSource.TELEMETRY,
+                street_address="Rongotai Road pump station", suburb=suburb, latitude=Decimal("-41.317000"),
+                longitude=Decimal("174.796000"), description="High-level alarm: overflow likely at the pump station",
+                found_at=self.now - timedelta(hours=2), backdate_reason="Alarm overnight, logged at the morning check")
+        place = self._place("HCC")
+        issue = self.issue_types[("water_supply", "burst_main")]
+        received = self.now - timedelta(hours=3)
+        first = self._log(code="HCC", service="water_supply", issue=issue, received_at=received, place=place)
+        second = self._log(code="HCC", service="water_supply", issue=issue, received_at=received + timedelta(minutes=9),
+                           place=place, near=True)
+        with _at(received + timedelta(minutes=20)):
+            survivor = job_services.job_create_from_enquiries(enquiries=[first], by=manager)
+            duplicate = job_services.job_create_from_enquiries(enquiries=[second], by=manager)
+        with _at(received + timedelta(minutes=35)):
+            job_services.job_merge(job=duplicate, into=survivor, by=manager, reason="Same burst, two callers")
+
     def run(self) -> int:
         jobs = [status for status, count in STATUS_MIX for _ in range(count)]
         self.rng.shuffle(jobs)
@@ -297,4 +342,5 @@ class DemoActivity:
             for target in jobs:
                 self._job(target)
             self._loose_enquiries()
+            self._corrections()
         return Enquiry.objects.count()

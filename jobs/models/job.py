@@ -333,7 +333,7 @@ class Job(ConcurrentTransitionMixin, models.Model):
     @fsm_log_description
     @transition(
         field=status,
-        source=states.CANCELLABLE,
+        source=list(OPEN_STATUSES),
         target=JobStatus.CANCELLED,
         conditions=[states.never_attended],
         permission=permissions.may_triage_job,
