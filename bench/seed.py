@@ -786,10 +786,10 @@ COMPLAINT_CHILD_TABLES = ("complaints_complaintcontact", "complaints_complaintac
 def complaint_copies(plan):
     """The complaint tables' COPY steps (bench/seed_complaints.py plans them)."""
     from django_fsm_log.models import StateLog
-
-    from complaints.models import ComplaintAction, ComplaintContact, ComplaintEvent
     from seed_complaints import ACTION_COLUMNS, COMPLAINT_COLUMNS, CONTACT_COLUMNS
     from seed_complaints import EVENT_COLUMNS as COMPLAINT_EVENT_COLUMNS
+
+    from complaints.models import ComplaintAction, ComplaintContact, ComplaintEvent
 
     return [
         ("complaints_complaint", plan.model, COMPLAINT_COLUMNS, plan.complaint_lines()),

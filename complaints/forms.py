@@ -77,7 +77,8 @@ class UnderstandForm(ComplaintStepForm):
 
 class ContactForm(ComplaintStepForm):
     submit_label = "Log discussion"
-    channel = forms.ChoiceField(label="How we contacted them", choices=ContactChannel.choices, initial=ContactChannel.PHONE)
+    channel = forms.ChoiceField(label="How we contacted them", choices=ContactChannel.choices,
+                                initial=ContactChannel.PHONE)
     contacted_at = forms.DateTimeField(label="When", widget=DATETIME_WIDGET, input_formats=DATETIME_FORMATS)
     summary = forms.CharField(label="What was discussed", widget=forms.Textarea(attrs={"rows": 4}))
 

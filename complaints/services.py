@@ -160,9 +160,11 @@ def complaint_log(
     if not category.is_active:
         errors["category"] = f"{category.name} is no longer in use; choose another category."
     elif job is not None and category.service != job.service:
-        errors["category"] = f"{job.reference} is a {job.get_service_display().lower()} job: choose one of its categories."
+        errors["category"] = (f"{job.reference} is a {job.get_service_display().lower()} job: "
+                              "choose one of its categories.")
     elif enquiry is not None and category.service != enquiry.service:
-        errors["category"] = f"{enquiry.reference} is about {enquiry.get_service_display().lower()}: choose one of its categories."
+        errors["category"] = (f"{enquiry.reference} is about {enquiry.get_service_display().lower()}: "
+                              "choose one of its categories.")
     if enquiry is not None and job is not None and enquiry.job_id not in (None, job.pk):
         errors["enquiry"] = f"{enquiry.reference} is on another job."
     if not description.strip():
@@ -172,7 +174,8 @@ def complaint_log(
     now = timezone.now()
     received_at = received_at or now
     check_past_time(moment=received_at, reason=backdate_reason, field="received_at", what="received time", now=now)
-    acknowledge_due, resolve_due = complaint_due_dates(received_at=received_at, service_level=service_level_for(category))
+    acknowledge_due, resolve_due = complaint_due_dates(received_at=received_at,
+                                                       service_level=service_level_for(category))
     complaint = Complaint(
         reference=reference_next(prefix="CMP", at=now),
         council_id=customer.council_id,

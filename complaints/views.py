@@ -87,7 +87,14 @@ def complaint_create(request):
         job = jobs_visible_to(user=user).filter(reference=request.GET["job"][:20]).select_related("council").first()
         if job is None or not permissions.council_in_scope(user, job.council_id):
             raise Http404("No such job")
-        customers = customers_visible_to(user=user).filter(enquiries__job=job).distinct().order_by("name")
+        customers = customers_visible_to(user=user).filter(council_id=job.council_id)
+        if request.GET.get("customer"):  # a customer found by search for a job with none of its own
+            customers = customers.filter(pk=_int(request.GET["customer"]))
+        else:
+            customers = customers.filter(enquiries__job=job).distinct().order_by("name")
+        if not customers.exists():
+            return _find_customer(request, job=job, note=f"{job.reference} has no customer on it yet: "
+                                                         "find the customer who is complaining.")
     elif request.GET.get("enquiry"):
         enquiry = enquiries_visible_to(user=user).filter(reference=request.GET["enquiry"][:20]).select_related(
             "job").first()
@@ -99,11 +106,7 @@ def complaint_create(request):
         if not customers.exists():
             raise Http404("No such customer")
     else:
-        search = CustomerSearchForm(request.GET or None)
-        found = customer_search(user=user, council_id=None, query=search.cleaned_data["q"]) \
-            if search.is_valid() else []
-        return render(request, "complaints/complaint_customer.html",
-                      {"search": search, "found": found, "searched": search.is_bound})
+        return _find_customer(request)
 
     service = job.service if job else (enquiry.service if enquiry else None)
     form = ComplaintLogForm(request.POST or None, customers=customers, service=service)
@@ -124,6 +127,15 @@ def complaint_create(request):
     context = {"form": form, "job": job, "enquiry": enquiry, "customer": customers.first()
                if customers.count() == 1 else None}
     return render(request, "complaints/complaint_form.html", context, status=400 if form.errors else 200)
+
+
+def _find_customer(request, *, job=None, note: str = ""):
+    """Step one of "Log complaint" without a job or enquiry: find the customer."""
+    search = CustomerSearchForm(request.GET if "q" in request.GET else None)
+    found = customer_search(user=request.user, council_id=job.council_id if job else None,
+                            query=search.cleaned_data["q"]) if search.is_valid() else []
+    return render(request, "complaints/complaint_customer.html",
+                  {"search": search, "found": found, "searched": search.is_bound, "job": job, "note": note})
 
 
 @role_required(permissions.may_view_complaints)

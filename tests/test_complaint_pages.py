@@ -252,3 +252,17 @@ def test_call_centre_queue_shows_only_its_councils_complaints(client_for, callce
     body = client_for(callcentre_user).get("/complaints/", {"tab": "all"}).content.decode()
     assert own.reference in body and other.reference not in body
     assert 'name="council"' not in body  # no council filter for one council
+
+
+def test_a_job_with_no_customer_asks_for_the_customer_first_and_keeps_the_job(client_for, casemanager_user, council,
+                                                                              suburb, taste):
+    job = JobFactory(council=council, suburb=suburb, status=JobStatus.DISPATCHED)  # found by a crew, no enquiry
+    customer = CustomerFactory(council=council, name="Mere Tawhiri")
+    client = client_for(casemanager_user)
+    page = client.get(f"/complaints/new/?job={job.reference}").content.decode()
+    assert "has no customer on it yet" in page
+    page = client.get("/complaints/new/", {"job": job.reference, "q": "Mere"}).content.decode()
+    assert f'href="?job={job.reference}&amp;customer={customer.pk}"' in page
+    response = client.post(f"/complaints/new/?job={job.reference}&customer={customer.pk}", _log_data(taste, customer))
+    assert response.status_code == 302
+    assert Complaint.objects.get().job == job

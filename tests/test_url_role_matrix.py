@@ -3,8 +3,8 @@
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from jobs.enums import JobStatus
 from complaints.models import ComplaintAction
+from jobs.enums import JobStatus
 from tests.factories import ComplaintFactory, CustomerFactory, EnquiryFactory, JobFactory
 
 ROLES = ["callcentre", "casemanager", "crew", "analyst", "admin"]

@@ -118,7 +118,8 @@ def test_complaint_from_the_job_page_to_resolution(page_for, callcentre_user, ca
 
     # Every step is on the job's timeline, and the badge says where the complaint stands.
     case_manager.goto(f"/jobs/{job.reference}/")
-    expect(case_manager.get_by_role("link", name=f"Complaint {reference}: Resolved · escalated to manager")).to_be_visible()
+    badge = case_manager.get_by_role("link", name=f"Complaint {reference}: Resolved · escalated to manager")
+    expect(badge).to_be_visible()
     timeline = case_manager.locator("#timeline")
     for title in ("Complaint logged", "Record cause", "Escalate", "Log discussion", "Agree next step",
                   "Next step done", "Resolve"):
