@@ -144,6 +144,9 @@ def complaint_detail(request, reference):
     complaint = _complaint_or_404(request.user, reference)
     next_steps = list(selectors.complaint_next_steps(complaint=complaint))
     open_steps = sum(1 for step in next_steps if not step.is_done)
+    runs_it = permissions.may_run_complaint(complaint, request.user)
+    for step in next_steps:  # a case manager, or the step's own owner, ticks it
+        step.may_tick = complaint.is_open and (runs_it or step.owner_id == request.user.pk)
     context = {
         "complaint": complaint,
         "state_line": selectors.complaint_state_line(complaint=complaint),
@@ -152,7 +155,6 @@ def complaint_detail(request, reference):
         "contacts": selectors.complaint_contacts(complaint=complaint),
         "timeline": selectors.complaint_timeline(complaints=[complaint]),
         "actions": selectors.complaint_actions(complaint=complaint, user=request.user, open_action_count=open_steps),
-        "may_tick": complaint.is_open,
         "job_visible": complaint.job_id is not None and permissions.may_view_job(request.user, complaint.job),
     }
     return render(request, "complaints/complaint_detail.html", context)

@@ -266,3 +266,21 @@ def test_a_job_with_no_customer_asks_for_the_customer_first_and_keeps_the_job(cl
     response = client.post(f"/complaints/new/?job={job.reference}&customer={customer.pk}", _log_data(taste, customer))
     assert response.status_code == 302
     assert Complaint.objects.get().job == job
+
+
+def test_next_step_tick_buttons_show_for_case_managers_and_the_steps_owner_only(client_for, casemanager_user,
+                                                                                callcentre_user, council, taste):
+    from complaints.models import ComplaintAction
+
+    complaint = ComplaintFactory(council=council, category=taste, status=ComplaintStatus.AGREED,
+                                 cause=ComplaintCauseFactory(), acknowledged_at=timezone.now())
+    due = timezone.localdate() + dt.timedelta(days=2)
+    ComplaintAction.objects.create(complaint=complaint, text="Ring the customer", owner=callcentre_user, due_on=due,
+                                   created_by=casemanager_user)
+    ComplaintAction.objects.create(complaint=complaint, text="Book the CCTV", owner=casemanager_user, due_on=due,
+                                   created_by=casemanager_user)
+    call_centre_page = client_for(callcentre_user).get(f"/complaints/{complaint.reference}/").content.decode()
+    assert "Mark done: Ring the customer" in call_centre_page
+    assert "Mark done: Book the CCTV" not in call_centre_page
+    manager_page = client_for(casemanager_user).get(f"/complaints/{complaint.reference}/").content.decode()
+    assert "Mark done: Ring the customer" in manager_page and "Mark done: Book the CCTV" in manager_page
