@@ -1,3 +1,5 @@
+import re
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -30,8 +32,18 @@ from .forms import (
 )
 from .models import Complaint, ComplaintAction
 
+REFERENCE = re.compile(r"[A-Z]{3}-\d{4}-\d{6}")
+
+
+def _reference(value) -> str:
+    """A reference from a URL or query string, or "" for anything that cannot be one (NUL bytes and all)."""
+    value = (value or "").strip().upper()
+    return value if REFERENCE.fullmatch(value) else ""
+
 
 def _complaint_or_404(user, reference: str) -> Complaint:
+    if not _reference(reference):
+        raise Http404("No such complaint")
     try:
         return selectors.complaint_for_page(user=user, reference=reference)
     except Complaint.DoesNotExist as exc:
@@ -84,7 +96,8 @@ def complaint_create(request):
     job = enquiry = None
     customers = Customer.objects.none()
     if request.GET.get("job"):
-        job = jobs_visible_to(user=user).filter(reference=request.GET["job"][:20]).select_related("council").first()
+        job = jobs_visible_to(user=user).filter(reference=_reference(request.GET["job"])).select_related(
+            "council").first()
         if job is None or not permissions.council_in_scope(user, job.council_id):
             raise Http404("No such job")
         customers = customers_visible_to(user=user).filter(council_id=job.council_id)
@@ -96,7 +109,7 @@ def complaint_create(request):
             return _find_customer(request, job=job, note=f"{job.reference} has no customer on it yet: "
                                                          "find the customer who is complaining.")
     elif request.GET.get("enquiry"):
-        enquiry = enquiries_visible_to(user=user).filter(reference=request.GET["enquiry"][:20]).select_related(
+        enquiry = enquiries_visible_to(user=user).filter(reference=_reference(request.GET["enquiry"])).select_related(
             "job").first()
         if enquiry is None:
             raise Http404("No such enquiry")

@@ -172,6 +172,14 @@ def test_complaint_forms_answer_garbage_with_a_message_not_a_500(client_for, cas
     assert not Complaint.objects.exclude(pk=discussed.pk).exists()
 
 
+def test_odd_references_in_urls_and_query_strings_are_404s_not_500s(client_for, casemanager_user):
+    client = client_for(casemanager_user)
+    for reference in ("CMP-2026-00\x001", "%00", "x" * 300, "cmp-2026-999999"):
+        assert client.get(f"/complaints/{reference}/").status_code == 404
+    for key in ("job", "enquiry"):
+        assert client.get("/complaints/new/", {key: "JOB-2026-\x00"}).status_code == 404
+
+
 def test_a_huge_step_number_is_a_404_not_a_500(client_for, casemanager_user, discussed):
     response = client_for(casemanager_user).post(
         f"/complaints/{discussed.reference}/steps/99999999999999999999999/done/", {"version": 1, "done": "1"})
