@@ -85,3 +85,37 @@ def test_the_digest_is_scheduled_daily_with_django_celery_beat(db):
 
     task = PeriodicTask.objects.get(task="complaints.tasks.complaints_send_overdue_reminders")
     assert task.enabled and (task.crontab.hour, task.crontab.minute) == ("7", "0")
+
+
+# With the real outbox -------------------------------------------------------------------------
+
+def test_escalation_is_one_outbox_row_about_the_complaint(understood, casemanager_user, other_casemanager_user):
+    from common.outbox import outbox_for
+
+    complaint = services.complaint_escalate(complaint=understood, level=EscalationLevel.EXECUTIVE,
+                                            owner=other_casemanager_user, reason="Media", by=casemanager_user)
+    rows = list(outbox_for(complaint))
+    assert [(row.channel, row.recipient) for row in rows] == [("email", other_casemanager_user.email)]
+    assert complaint.reference in rows[0].subject and "Media" in rows[0].body
+
+
+def test_a_refused_escalation_leaves_no_outbox_row(understood, casemanager_user, other_callcentre_user):
+    from django.core.exceptions import ValidationError
+
+    from common.models import OutboxMessage
+
+    with pytest.raises(ValidationError):
+        services.complaint_escalate(complaint=understood, level=EscalationLevel.MANAGER, owner=other_callcentre_user,
+                                    reason="x", by=casemanager_user)
+    assert not OutboxMessage.objects.exists()
+
+
+def test_the_digest_run_twice_in_a_day_queues_one_message_per_owner(council, casemanager_user):
+    from common.models import OutboxMessage
+
+    now = timezone.now()
+    ComplaintFactory(council=council, owner=casemanager_user, received_at=now - dt.timedelta(days=5),
+                     acknowledge_due_at=now - dt.timedelta(days=3))
+    services.complaints_send_overdue_reminders(now=now)
+    services.complaints_send_overdue_reminders(now=now + dt.timedelta(hours=1))
+    assert OutboxMessage.objects.filter(recipient=casemanager_user.email).count() == 1

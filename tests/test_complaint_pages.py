@@ -104,7 +104,7 @@ def test_log_complaint_from_an_enquiry_page_carries_its_job_and_customer(client_
     complaint = Complaint.objects.get()
     assert (complaint.enquiry, complaint.job, complaint.owner) == (enquiry, job, casemanager_user)
     page = client.get(f"/enquiries/{enquiry.reference}/").content.decode()
-    assert "The customer's complaints" in page and complaint.reference in page
+    assert "Complaint history" in page and complaint.reference in page
 
 
 def test_log_complaint_on_its_own_finds_the_customer_first(client_for, callcentre_user, taste, council):
