@@ -159,25 +159,27 @@ def test_complaint_forms_answer_garbage_with_a_message_not_a_500(client_for, cas
     customer = discussed.customer
     for query in ({"customer": value}, {"job": value}, {"enquiry": value}, {"q": value}):
         response = client_for(callcentre_user).get("/complaints/new/", query)
-        assert response.status_code in (200, 404), (query, response.status_code)
+        assert response.status_code in (200, 400, 404), (query, response.status_code)
     response = client_for(callcentre_user).post(f"/complaints/new/?customer={customer.pk}", {
         name: value for name in ("customer", "category", "channel", "received_at", "backdate_reason", "description")})
     assert response.status_code == 400
-    assert b"Please check the highlighted fields" in response.content
+    # NUL bytes are refused by the middleware before any form sees them; anything else gets the form's message.
+    assert b"Please check the highlighted fields" in response.content or "\x00" in value
     response = client.get("/complaints/", {"tab": value, "after": value, "before": value, "council": value,
                                            "service": value, "category": value, "level": value, "status": value})
-    assert response.status_code == 200
+    assert response.status_code == (400 if "\x00" in value else 200)
     response = client.post(f"/complaints/{discussed.reference}/steps/1/done/", {"version": value, "done": value})
-    assert response.status_code in (302, 404)
+    assert response.status_code in (302, 400, 404)
     assert not Complaint.objects.exclude(pk=discussed.pk).exists()
 
 
 def test_odd_references_in_urls_and_query_strings_are_404s_not_500s(client_for, casemanager_user):
     client = client_for(casemanager_user)
     for reference in ("CMP-2026-00\x001", "%00", "x" * 300, "cmp-2026-999999"):
-        assert client.get(f"/complaints/{reference}/").status_code == 404
+        assert client.get(f"/complaints/{reference}/").status_code in (400, 404)
     for key in ("job", "enquiry"):
-        assert client.get("/complaints/new/", {key: "JOB-2026-\x00"}).status_code == 404
+        assert client.get("/complaints/new/", {key: "JOB-2026-\x00"}).status_code in (400, 404)
+        assert client.get("/complaints/new/", {key: "JOB-2026-99999999"}).status_code == 404
 
 
 def test_a_huge_step_number_is_a_404_not_a_500(client_for, casemanager_user, discussed):
