@@ -285,6 +285,16 @@ def main(argv=None) -> int:
         flat["queue (casemanager)"] = (len({r.queries for r in queue}) == 1,
                                        ", ".join(f"{r.queries}" for r in queue) + " q, page 1 and deep pages")
 
+    if "complaint_small" in by_key and "complaint_big" in by_key:
+        a, b = by_key["complaint_small"], by_key["complaint_big"]
+        flat["complaint page"] = (a.queries == b.queries,
+                                  f"{a.queries} q just received, {b.queries} q at "
+                                  f"{subjects.complaints['big_entries']} entries")
+    complaint_queue = [r for r in results if r.key.startswith("complaints_") and r.user == "casemanager"]
+    if complaint_queue:
+        flat["complaints queue (casemanager)"] = (len({r.queries for r in complaint_queue}) == 1,
+                                                  ", ".join(f"{r.queries}" for r in complaint_queue) + " q")
+
     load_results = []
     if not args.no_load:
         log("Load")
@@ -339,7 +349,8 @@ def main(argv=None) -> int:
             log(f"  {label} ({user}), {ms:.2f} ms: {top[-1].strip() if top else ''}")
     base.with_suffix(".json").write_text(json.dumps({
         "meta": meta, "seed": seed_figures, "args": vars(args),
-        "subjects": {k: (str(v) if not isinstance(v, dict) else {n: list(t) for n, t in v.items()})
+        "subjects": {k: (str(v) if not isinstance(v, dict) else
+                         {n: list(t) if isinstance(t, tuple) else t for n, t in v.items()})
                      for k, v in subjects.__dict__.items()},
         "results": [r.as_dict() for r in results], "load": [r.as_dict() for r in load_results],
         "flat": flat, "reporting": reporting_rows,

@@ -49,6 +49,10 @@ TABLES = [
     "jobs_visit",
     "jobs_resolution",
     "jobs_classification",
+    "complaints_complaint",
+    "complaints_complaintcontact",
+    "complaints_complaintaction",
+    "complaints_complaintevent",
     "django_fsm_log_statelog",
 ]
 META_TABLE = "bench_meta"
@@ -735,6 +739,26 @@ def secondary_indexes(conn) -> list[tuple[str, str]]:
     ).fetchall()
 
 
+COMPLAINT_CHILD_TABLES = ("complaints_complaintcontact", "complaints_complaintaction", "complaints_complaintevent")
+
+
+def complaint_copies(plan):
+    """The complaint tables' COPY steps (bench/seed_complaints.py plans them)."""
+    from django_fsm_log.models import StateLog
+    from seed_complaints import ACTION_COLUMNS, COMPLAINT_COLUMNS, CONTACT_COLUMNS
+    from seed_complaints import EVENT_COLUMNS as COMPLAINT_EVENT_COLUMNS
+
+    from complaints.models import ComplaintAction, ComplaintContact, ComplaintEvent
+
+    return [
+        ("complaints_complaint", plan.model, COMPLAINT_COLUMNS, plan.complaint_lines()),
+        ("complaints_complaintcontact", ComplaintContact, CONTACT_COLUMNS + ["id"], plan.contact_lines()),
+        ("complaints_complaintaction", ComplaintAction, ACTION_COLUMNS + ["id"], plan.action_lines()),
+        ("complaints_complaintevent", ComplaintEvent, COMPLAINT_EVENT_COLUMNS + ["id"], plan.event_lines()),
+        ("django_fsm_log_statelog#complaints", StateLog, LOG_COLUMNS + ["id"], plan.log_lines()),
+    ]
+
+
 def seed(url: str, *, enquiries: int, seed_value: int = 2026, log=print) -> dict:
     """Plan and load; returns figures for the report."""
     figures = {}
@@ -744,6 +768,10 @@ def seed(url: str, *, enquiries: int, seed_value: int = 2026, log=print) -> dict
     planner = Planner(ref, enquiries=enquiries, seed=seed_value, now=now)
     planner.plan()
     counters = planner.number()
+    from seed_complaints import ComplaintPlan
+
+    complaint_plan = ComplaintPlan(planner, seed=seed_value + 1)
+    counters.update(complaint_plan.plan())
     figures["plan_s"] = time.perf_counter() - started
     log(f"  planned {len(planner.enqs):,} enquiries, {len(planner.jobs):,} jobs in {figures['plan_s']:.1f}s")
 
@@ -780,12 +808,13 @@ def seed(url: str, *, enquiries: int, seed_value: int = 2026, log=print) -> dict
                     ("django_fsm_log_statelog", StateLog, LOG_COLUMNS + ["id"], writer.job_log_lines()),
                     ("django_fsm_log_statelog#enquiries", StateLog, LOG_COLUMNS + ["id"],
                      writer.enquiry_log_lines()),
+                    *complaint_copies(complaint_plan),
                 ):
                     _columns(model, columns)
                     table_name = table.split("#")[0]
                     copy_columns = [c for c in columns if c != "id"] if table_name in (
                         "jobs_jobevent", "jobs_visit", "jobs_resolution", "jobs_classification",
-                        "django_fsm_log_statelog") else columns
+                        "django_fsm_log_statelog", *COMPLAINT_CHILD_TABLES) else columns
                     step_started = time.perf_counter()
                     counts[table] = _copy(cur, table_name, copy_columns, lines)
                     log(f"  COPY {table}: {counts[table]:,} rows in {time.perf_counter() - step_started:.1f}s")
@@ -813,6 +842,8 @@ def seed(url: str, *, enquiries: int, seed_value: int = 2026, log=print) -> dict
             "jobs": counts["jobs_job"], "job_events": counts["jobs_jobevent"],
             "state_logs_jobs": counts["django_fsm_log_statelog"],
             "state_logs_enquiries": counts["django_fsm_log_statelog#enquiries"],
+            "complaints": counts["complaints_complaint"],
+            "state_logs_complaints": counts["django_fsm_log_statelog#complaints"],
         }
         figures["total_s"] = time.perf_counter() - started
         meta_set(conn, "seed", {

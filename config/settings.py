@@ -283,6 +283,7 @@ HOTSPOT_P_VALUE = env.float("HOTSPOT_P_VALUE", default=0.01)
 HOTSPOT_MIN_COUNT = env.int("HOTSPOT_MIN_COUNT", default=3)
 # The site's address in e-mailed report links (scheduled reports have no request to ask).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+COMPLAINT_DUE_SOON_HOURS = env.int("COMPLAINT_DUE_SOON_HOURS", default=48)
 
 # Security. Production (DEBUG=false) is strict by default; each value can be overridden.
 SESSION_COOKIE_HTTPONLY = True

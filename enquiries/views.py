@@ -13,6 +13,7 @@ from accounts import permissions
 from accounts.client_address import client_ip
 from accounts.decorators import role_required
 from accounts.selectors import suburbs_for_council
+from common import extensions
 from common.forms import add_service_errors
 from common.pagination import keyset_page
 from common.submissions import AlreadySubmitted, submission_previous, submission_token_new, submitted_once
@@ -144,6 +145,8 @@ def enquiry_detail(request, reference):
         "can_link": has_transition_perm(enquiry.link_to_job, user) and permissions.may_triage(user),
         "can_create_job": enquiry.status == EnquiryStatus.NEW and permissions.may_triage(user),
         "job_visible": enquiry.job_id is not None and permissions.may_view_jobs(user),
+        # Higher apps (complaints) add their links and sections without enquiries importing them.
+        "extras": extensions.collect("enquiry_page", enquiry=enquiry, user=user),
     }
     return render(request, "enquiries/enquiry_detail.html", context)
 

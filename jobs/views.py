@@ -12,6 +12,7 @@ from django_fsm import can_proceed, has_transition_perm
 from accounts import permissions
 from accounts.client_address import client_ip
 from accounts.decorators import role_required
+from common import extensions
 from common.forms import add_service_errors
 from common.pagination import keyset_page
 from common.submissions import AlreadySubmitted, submission_token_new, submitted_once
@@ -64,13 +65,17 @@ def _detail_context(request, job: Job, note_form: NoteForm) -> dict:
     if shown:
         personal_data_access_record(user=request.user, customers=shown, page=PersonalDataPage.JOB_DETAIL,
                                     reference=job.reference, client_ip=client_ip(request))
+    # Higher apps (complaints) add badges, links and timeline entries without jobs importing them.
+    extras = extensions.collect("job_page", job=job, user=request.user)
     return {
         "job": job,
         "progress": selectors.job_progress(job=job),
         "enquiries": enquiries,
         "contacts_masked": any(contact and contact.masked for _enquiry, contact in enquiries),
         "user_is_crew": permissions.is_crew(request.user),
-        "timeline": selectors.job_timeline(job=job, user=request.user),
+        "timeline": sorted(selectors.job_timeline(job=job, user=request.user) + extras.timeline,
+                           key=lambda entry: entry.at),
+        "extras": extras,
         "actions": selectors.job_actions(job=job, user=request.user),
         "corrections": selectors.job_corrections(job=job, user=request.user, enquiry_count=len(enquiries)),
         "facts": selectors.job_facts(job=job),

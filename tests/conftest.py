@@ -273,3 +273,13 @@ def submission_token():
     from common.submissions import submission_token_new
 
     return lambda user: submission_token_new(user=user)
+
+
+@pytest.fixture
+def outbox_calls(monkeypatch):
+    """What complaints hand to the side-effect outbox (``outbox_add``'s keyword arguments), in order."""
+    from common import outbox
+
+    calls = []
+    monkeypatch.setattr(outbox, "outbox_add", lambda **kwargs: calls.append(kwargs))
+    return calls

@@ -3,8 +3,9 @@
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from complaints.models import ComplaintAction
 from jobs.enums import JobStatus
-from tests.factories import CustomerFactory, EnquiryFactory, JobFactory
+from tests.factories import ComplaintFactory, CustomerFactory, EnquiryFactory, JobFactory
 
 ROLES = ["callcentre", "casemanager", "crew", "analyst", "admin"]
 
@@ -50,6 +51,20 @@ MATRIX = {
     "reporting:report-detail": ("report", {"casemanager": 200, "analyst": 200}),
     "reporting:report-progress": ("report", {"casemanager": 200, "analyst": 200}),
     "reporting:report-download": ("report", {"casemanager": 200, "analyst": 200}),
+    # A complaint just received: "Record cause", "Escalate" and "Withdrawn" are open to it; the other
+    # steps send the case manager back to the complaint (302) with a message.
+    "complaints:complaint-list": (None, {"callcentre": 200, "casemanager": 200}),
+    "complaints:complaint-create": (None, {"callcentre": 200, "casemanager": 200}),
+    "complaints:complaint-detail": ("complaint", {"callcentre": 200, "casemanager": 200}),
+    "complaints:complaint-understand": ("complaint", {"casemanager": 200}),
+    "complaints:complaint-contact": ("complaint", {"casemanager": 302}),
+    "complaints:complaint-agree": ("complaint", {"casemanager": 302}),
+    "complaints:complaint-escalate": ("complaint", {"casemanager": 200}),
+    "complaints:complaint-resolve": ("complaint", {"casemanager": 302}),
+    "complaints:complaint-close": ("complaint", {"casemanager": 302}),
+    "complaints:complaint-withdraw": ("complaint", {"callcentre": 200, "casemanager": 200}),
+    "complaints:complaint-reopen": ("complaint", {"casemanager": 302}),
+    "complaints:action-done": ("complaint_step", {"callcentre": 405, "casemanager": 405}),
 }
 
 # Reachable without logging in, on purpose.
@@ -87,8 +102,12 @@ def objects(council, suburb, contractor, casemanager_user, p2, main_leak, leak, 
     enquiry = EnquiryFactory(council=council, suburb=suburb, customer=customer, issue_type=leak)
     job = JobFactory(council=council, suburb=suburb, status=JobStatus.DISPATCHED, priority=p2, category=main_leak,
                      case_manager=casemanager_user, contractor=contractor)
+    complaint = ComplaintFactory(council=council, customer=customer, job=job)
+    step = ComplaintAction.objects.create(complaint=complaint, text="Call back", owner=casemanager_user,
+                                          due_on=complaint.received_at.date(), created_by=casemanager_user)
     return {"customer": [customer.pk], "enquiry": [enquiry.reference], "job": [job.reference],
-            "report": [report.reference]}
+            "report": [report.reference], "complaint": [complaint.reference],
+            "complaint_step": [complaint.reference, step.pk]}
 
 
 def _url(name, key, objects):
@@ -121,6 +140,9 @@ OUT_OF_SCOPE = [
     ("crew", "jobs:job-detail", "undispatched_job"),
     ("casemanager", "jobs:job-detail", "missing_job"),
     ("casemanager", "enquiries:enquiry-detail", "missing_enquiry"),
+    ("callcentre", "complaints:complaint-detail", "other_complaint"),
+    ("callcentre", "complaints:complaint-withdraw", "other_complaint"),
+    ("casemanager", "complaints:complaint-detail", "missing_complaint"),
 ]
 
 
@@ -131,7 +153,9 @@ def foreign(other_council, other_suburb, other_contractor, leak):
     other_job = JobFactory(council=other_council, suburb=other_suburb, status=JobStatus.DISPATCHED,
                            contractor=other_contractor)
     undispatched = JobFactory(council=other_council, suburb=other_suburb, status=JobStatus.ALLOCATED)
+    other_complaint = ComplaintFactory(council=other_council, customer=customer, job=other_job)
     return {
+        "other_complaint": [other_complaint.reference], "missing_complaint": ["CMP-2026-999999"],
         "other_enquiry": [enquiry.reference], "other_customer": [customer.pk], "other_job": [other_job.reference],
         "undispatched_job": [undispatched.reference], "missing_job": ["JOB-2026-999999"],
         "missing_enquiry": ["ENQ-2026-999999"],
