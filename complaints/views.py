@@ -259,6 +259,8 @@ def action_done(request, reference, pk):
     if action is None:
         raise Http404("No such next step")
     action.complaint = complaint
+    if not (permissions.may_run_complaint(complaint, request.user) or action.owner_id == request.user.pk):
+        raise PermissionDenied  # neither running the complaint nor the step's owner: before reading the form
     form = ActionDoneForm(request.POST)
     if not form.is_valid():
         messages.error(request, "That did not work: reload the complaint and try again.")
