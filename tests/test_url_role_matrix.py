@@ -284,9 +284,9 @@ def test_the_csrf_token_in_these_posts_is_a_valid_one(casemanager_user, post_con
     client, token = _csrf_client(casemanager_user)
     before = _snapshot()
     response = client.post(_url("jobs:job-note", "job", post_context), {
-        **_payload(post_context), "csrfmiddlewaretoken": token, TOKEN_FIELD: submission_token_new(user=casemanager_user)})
         **_payload(post_context), "csrfmiddlewaretoken": token,
         TOKEN_FIELD: submission_token_new(user=casemanager_user)})
+    assert response.status_code == 302
     assert _snapshot()["events"] == before["events"] + 1
     refused = client.post(_url("jobs:job-note", "job", post_context), {"text": "x", "csrfmiddlewaretoken": "bad"})
     assert refused.status_code == 403
