@@ -2,14 +2,12 @@ from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils import timezone
 
+from common.forms import LocalDateTimeField
 from enquiries.enums import ContactChannel, ReceivedChannel
 
 from .enums import LEVEL_ORDER, EscalationLevel
 from .models import ComplaintCategory, ComplaintCause
 from .selectors import owner_candidates
-
-DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 
 
 def _now_for_input() -> str:
@@ -29,8 +27,7 @@ class ComplaintLogForm(_Crispy, forms.Form):
                                       label="Which customer is complaining")
     category = forms.ModelChoiceField(queryset=None, empty_label="Choose a category")
     channel = forms.ChoiceField(label="Received by", choices=ReceivedChannel.choices, initial=ReceivedChannel.PHONE)
-    received_at = forms.DateTimeField(label="Received", required=False, widget=DATETIME_WIDGET,
-                                      input_formats=DATETIME_FORMATS,
+    received_at = LocalDateTimeField(label="Received", required=False,
                                       help_text="When the customer complained; leave as now for a live call.")
     backdate_reason = forms.CharField(label="Why earlier than now", max_length=200, required=False)
     description = forms.CharField(label="What the customer says", widget=forms.Textarea(attrs={"rows": 4}))
@@ -79,7 +76,7 @@ class ContactForm(ComplaintStepForm):
     submit_label = "Log discussion"
     channel = forms.ChoiceField(label="How we contacted them", choices=ContactChannel.choices,
                                 initial=ContactChannel.PHONE)
-    contacted_at = forms.DateTimeField(label="When", widget=DATETIME_WIDGET, input_formats=DATETIME_FORMATS)
+    contacted_at = LocalDateTimeField(label="When")
     summary = forms.CharField(label="What was discussed", widget=forms.Textarea(attrs={"rows": 4}))
 
     def __init__(self, *args, **kwargs):
