@@ -130,3 +130,27 @@ class FormSubmission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.result_label} ({self.user}, {self.submitted_at:%Y-%m-%d %H:%M})"
+
+
+class VersionLockMixin:
+    """Optimistic locking for a model with a ``version`` field: a save only lands on the version
+    the row was loaded at, so an edit that keeps the status (which django-fsm's state check
+    misses) is caught too. Mix in before ``models.Model``; the service raises the version."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Read without triggering a load when a list query deferred the column.
+        self._loaded_version = self.__dict__.get("version")
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        self._loaded_version = self.version
+
+    def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update, *args, **kwargs):
+        if self._loaded_version is not None:
+            base_qs = base_qs.filter(version=self._loaded_version)
+        return super()._do_update(base_qs, using, pk_val, values, update_fields, forced_update, *args, **kwargs)
+
+    def refresh_from_db(self, *args, **kwargs):
+        super().refresh_from_db(*args, **kwargs)
+        self._loaded_version = self.version

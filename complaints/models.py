@@ -7,6 +7,7 @@ from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
 from accounts import permissions
 from accounts.enums import OrganisationKind
+from common.models import VersionLockMixin
 from enquiries.enums import ContactChannel, DiaComplaintCategory, ReceivedChannel, Service
 
 from .enums import (
@@ -114,7 +115,7 @@ def _status_after_reopen(complaint, **kwargs):
     return ComplaintStatus.UNDERSTOOD if complaint.cause_id else ComplaintStatus.RECEIVED
 
 
-class Complaint(ConcurrentTransitionMixin, models.Model):
+class Complaint(ConcurrentTransitionMixin, VersionLockMixin, models.Model):
     """A customer's complaint, run beside the job it concerns (or on its own)."""
 
     reference = models.CharField(max_length=20, unique=True, editable=False)
@@ -180,27 +181,8 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
                          name="complaint_next_due"),
         ]
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._loaded_version = self.__dict__.get("version")
-
     def __str__(self) -> str:
         return self.reference
-
-    def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        self._loaded_version = self.version
-
-    # Optimistic locking, as for jobs: a save only lands on the version it was loaded at.
-
-    def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update, *args, **kwargs):
-        if self._loaded_version is not None:
-            base_qs = base_qs.filter(version=self._loaded_version)
-        return super()._do_update(base_qs, using, pk_val, values, update_fields, forced_update, *args, **kwargs)
-
-    def refresh_from_db(self, *args, **kwargs):
-        super().refresh_from_db(*args, **kwargs)
-        self._loaded_version = self.version
 
     # Derived ----------------------------------------------------------------------------
 
