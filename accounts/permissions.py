@@ -127,6 +127,22 @@ def may_work_job_on_site(job: Job, user: User) -> bool:
     return is_case_manager(user)
 
 
+def may_update_customers(job: Job, user: User) -> bool:
+    """'Log customer update': the utility's case managers, or the crew the job is dispatched to."""
+    return may_work_job_on_site(job, user)
+
+
+def crew_may_see_contact(user, job: Job, customer_id: int | None) -> bool:
+    """Need to know (Privacy Act 2020): a crew sees a customer's phone and e-mail only for the
+    customer the case manager marked as the job's site contact, while the job is theirs and open."""
+    from jobs.enums import OPEN_STATUSES
+
+    return (
+        is_crew(user) and job.contractor_id == user.organisation_id and job.status in OPEN_STATUSES
+        and customer_id is not None and job.site_contact_id == customer_id
+    )
+
+
 def may_close_job(job: Job, user: User) -> bool:
     """The council closes the call ticket; the utility's case manager may too."""
     if is_case_manager(user):

@@ -132,6 +132,8 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Photos and letters (jobs.storage): never under a public URL; served only through scoped views.
+    "private": {"BACKEND": "jobs.storage.PrivateStorage"},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
@@ -169,6 +171,11 @@ BUSINESS_DAY_END = env.str("BUSINESS_DAY_END", default="17:00")
 HOLIDAY_SUBDIVISION = env.str("HOLIDAY_SUBDIVISION", default="WGN")
 BACKDATE_TOLERANCE_MINUTES = env.int("BACKDATE_TOLERANCE_MINUTES", default=15)
 BACKDATE_MAX_DAYS = env.int("BACKDATE_MAX_DAYS", default=30)
+PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "private-media")
+PHOTO_MAX_MB = env.int("PHOTO_MAX_MB", default=15)
+CUSTOMER_UPDATE_DUE_HOURS = env.float("CUSTOMER_UPDATE_DUE_HOURS", default=4)
+LETTER_FROM = env.str("LETTER_FROM", default="Wellington Water on behalf of your council")
+LETTER_CONTACT = env.str("LETTER_CONTACT", default="0800 WATER (0800 928 37) · info@waterjourney.local")
 
 # Security. Production (DEBUG=false) is strict by default; each value can be overridden.
 SESSION_COOKIE_HTTPONLY = True

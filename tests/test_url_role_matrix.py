@@ -4,7 +4,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from jobs.enums import JobStatus
-from tests.factories import CustomerFactory, EnquiryFactory, JobFactory
+from tests.factories import CustomerFactory, EnquiryFactory, JobFactory, letter_for, photo_for
 
 ROLES = ["callcentre", "casemanager", "crew", "analyst", "admin"]
 
@@ -41,6 +41,20 @@ MATRIX = {
     "jobs:job-unlink": ("job", {"casemanager": 302}),  # no enquiry to unlink
     "jobs:job-exclude": ("job", {"casemanager": 302}),  # not attended: nothing to exclude
     "jobs:job-note": ("job", {"callcentre": 405, "casemanager": 405, "crew": 405, "analyst": 405}),
+    # The crew's steps on a dispatched job: arrival is open to the crew (and a case manager for
+    # them); the later steps are not available yet, so every role that sees the job goes back to it.
+    "jobs:job-arrive": ("job", {"casemanager": 200, "crew": 200}),
+    "jobs:job-assess": ("job", {"callcentre": 302, "casemanager": 302, "crew": 302, "analyst": 302}),
+    "jobs:job-start-repair": ("job", {"callcentre": 302, "casemanager": 302, "crew": 302, "analyst": 302}),
+    "jobs:job-complete": ("job", {"callcentre": 302, "casemanager": 302, "crew": 302, "analyst": 302}),
+    "jobs:job-variation": ("job", {"casemanager": 302, "crew": 302}),  # not assessed yet
+    "jobs:job-photos-add": ("job", {"casemanager": 200, "crew": 200}),
+    "jobs:job-photo": ("photo", {"callcentre": 200, "casemanager": 200, "crew": 200, "analyst": 200}),
+    "jobs:job-photo-thumb": ("photo", {"callcentre": 200, "casemanager": 200, "crew": 200, "analyst": 200}),
+    "jobs:job-letter": ("letter", {"callcentre": 200, "casemanager": 200, "crew": 200, "analyst": 200}),
+    "jobs:job-site-contact": ("job", {"casemanager": 200}),
+    "jobs:job-update": ("job", {"casemanager": 200, "crew": 200}),
+    "jobs:customer-history": ("customer", {"callcentre": 200, "casemanager": 200, "analyst": 200}),
     "reporting:dashboard": (None, {"analyst": 200}),
 }
 
@@ -71,7 +85,12 @@ def objects(council, suburb, contractor, casemanager_user, p2, main_leak, leak):
     enquiry = EnquiryFactory(council=council, suburb=suburb, customer=customer, issue_type=leak)
     job = JobFactory(council=council, suburb=suburb, status=JobStatus.DISPATCHED, priority=p2, category=main_leak,
                      case_manager=casemanager_user, contractor=contractor)
-    return {"customer": [customer.pk], "enquiry": [enquiry.reference], "job": [job.reference]}
+    enquiry.job = job
+    enquiry.save(update_fields=["job"])
+    photo = photo_for(job)
+    letter = letter_for(job)
+    return {"customer": [customer.pk], "enquiry": [enquiry.reference], "job": [job.reference],
+            "photo": [job.reference, photo.pk], "letter": [job.reference, letter.pk]}
 
 
 def _url(name, key, objects):
@@ -102,6 +121,13 @@ OUT_OF_SCOPE = [
     ("callcentre", "jobs:job-detail", "other_job"),
     ("crew", "jobs:job-detail", "other_job"),
     ("crew", "jobs:job-detail", "undispatched_job"),
+    ("crew", "jobs:job-arrive", "other_job"),
+    ("crew", "jobs:job-update", "other_job"),
+    ("crew", "jobs:job-photos-add", "other_job"),
+    ("crew", "jobs:job-photo", "other_photo"),
+    ("crew", "jobs:job-photo-thumb", "other_photo"),
+    ("crew", "jobs:job-letter", "other_letter"),
+    ("callcentre", "jobs:customer-history", "other_customer"),
     ("casemanager", "jobs:job-detail", "missing_job"),
     ("casemanager", "enquiries:enquiry-detail", "missing_enquiry"),
 ]
@@ -114,7 +140,9 @@ def foreign(other_council, other_suburb, other_contractor, leak):
     other_job = JobFactory(council=other_council, suburb=other_suburb, status=JobStatus.DISPATCHED,
                            contractor=other_contractor)
     undispatched = JobFactory(council=other_council, suburb=other_suburb, status=JobStatus.ALLOCATED)
+    photo, letter = photo_for(other_job), letter_for(other_job)
     return {
+        "other_photo": [other_job.reference, photo.pk], "other_letter": [other_job.reference, letter.pk],
         "other_enquiry": [enquiry.reference], "other_customer": [customer.pk], "other_job": [other_job.reference],
         "undispatched_job": [undispatched.reference], "missing_job": ["JOB-2026-999999"],
         "missing_enquiry": ["ENQ-2026-999999"],

@@ -24,7 +24,7 @@ from enquiries.models import Enquiry, IssueType
 from jobs import services as job_services
 from jobs.due_dates import due_dates_for
 from jobs.enums import CancelReason, JobSource, JobStatus
-from jobs.models import Category, Contract, Job, JobEvent, Priority
+from jobs.models import Category, Contract, FaultType, Job, JobEvent, Priority
 
 from .places import COUNCILS, FIRST_NAMES, LAST_NAMES
 
@@ -110,6 +110,21 @@ class DemoActivity:
 
     def _weighted(self, weights: dict):
         return self.rng.choices(list(weights), weights=list(weights.values()))[0]
+
+    def _assessment(self, job: Job) -> dict:
+        """A plausible assessment for the job's service (the flooding ones join one storm)."""
+        fault = self.rng.choice(list(FaultType.objects.filter(service=job.service, is_flooding=False)))
+        kwargs = {
+            "fault_type": fault, "complexity": self.rng.choice(["low", "medium", "medium", "high"]),
+            "expected_completion_at": timezone.now() + timedelta(hours=self.rng.choice([4, 8, 24, 48])),
+            "notes": self.rng.choice([
+                "Cracked 100 mm cast iron main, excavation needed.", "Failed joint on service pipe.",
+                "Root intrusion in the lateral, cutter and CCTV needed.", "Sump full of leaves, cleared partly.",
+            ]),
+        }
+        if fault.asks_weather:
+            kwargs["weather"] = self.rng.choice(["dry", "wet"])
+        return kwargs
 
     def _call_centre(self, code: str) -> User:
         return self.users["callcentre" if code == "WCC" else f"callcentre-{code.lower()}"]
@@ -240,11 +255,7 @@ class DemoActivity:
         if target == JobStatus.ATTENDED:
             return
         with _at(steps[JobStatus.ASSESSED]):
-            job = job_services.job_record_assessment(
-                job=job, by=crew, assessment=self.rng.choice([
-                    "Cracked 100 mm cast iron main, excavation needed.", "Failed joint on service pipe.",
-                    "Root intrusion in the lateral, cutter and CCTV needed.", "Sump full of leaves, cleared partly.",
-                ]))
+            job = job_services.job_record_assessment(job=job, by=crew, **self._assessment(job))
         if target == JobStatus.ASSESSED:
             return
         with _at(steps[JobStatus.IN_REPAIR]):
