@@ -50,8 +50,9 @@ def updates_owed_open(*, job: Job) -> list[UpdateOwed]:
 
 def jobs_owing_updates(*, jobs: QuerySet[Job]) -> QuerySet[Job]:
     """The jobs (of those given) that owe a customer an update, the earliest due first."""
+    # "updates_owed__cleared_at__isnull" alone would also match jobs with no row at all (an outer join).
     return (
-        jobs.filter(updates_owed__cleared_at__isnull=True)
+        jobs.filter(pk__in=UpdateOwed.objects.filter(cleared_at__isnull=True).values("job_id"))
         .annotate(owed_count=Count("updates_owed", filter=Q(updates_owed__cleared_at__isnull=True)),
                   owed_due_at=Min("updates_owed__due_at", filter=Q(updates_owed__cleared_at__isnull=True)))
     )
