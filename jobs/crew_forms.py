@@ -143,8 +143,8 @@ class CompleteForm(PhotoFormMixin, JobActionForm):
     submit_label = "Complete job"
     completed_at = _when("Resolution confirmed at", help_text="Leave empty for now. An earlier time needs a reason.")
     backdate_reason = forms.CharField(label="Why earlier than now", max_length=200, required=False)
-    code = forms.ModelChoiceField(label="Resolution", queryset=ResolutionCode.objects.none(),
-                                  empty_label="Choose how it was resolved")
+    code = forms.ModelChoiceField(label="How it was resolved", queryset=ResolutionCode.objects.none(),
+                                  empty_label="Choose")
     note = forms.CharField(label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 2}))
     photos = PhotosField()
 

@@ -53,7 +53,8 @@ def jobs_owing_updates(*, jobs: QuerySet[Job]) -> QuerySet[Job]:
     # "updates_owed__cleared_at__isnull" alone would also match jobs with no row at all (an outer join).
     return (
         jobs.filter(pk__in=UpdateOwed.objects.filter(cleared_at__isnull=True).values("job_id"))
-        .annotate(owed_count=Count("updates_owed", filter=Q(updates_owed__cleared_at__isnull=True)),
+        .annotate(owed_count=Count("updates_owed__customer", filter=Q(updates_owed__cleared_at__isnull=True),
+                                  distinct=True),
                   owed_due_at=Min("updates_owed__due_at", filter=Q(updates_owed__cleared_at__isnull=True)))
     )
 

@@ -321,6 +321,7 @@ def job_fieldwork(*, job: Job, user) -> dict:
         "variations": list(job.variations.select_related("by")),
         "photos": list(job.photos.order_by("uploaded_at", "id")),
         "owed": owed,
+        "owed_customers": len({o.customer_id for o in owed}),
         "owed_overdue": sum(1 for o in owed if o.due_at < now),
         "updates": job_updates(job=job),
         "letters": job_letters(job=job),
