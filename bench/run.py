@@ -241,6 +241,11 @@ def main(argv=None) -> int:
     deep_rows = min(args.deep_rows, max(1, meta["enquiries"] // 2))
     subjects = measure.find_subjects(deep_rows=deep_rows, deep_page=args.deep_page, log=log)
     results = measure.run(subjects, deep_page=args.deep_page, warmup=args.warmup, requests=args.requests, log=log)
+    log("Measuring the field work and customer updates")
+    import fieldwork
+
+    fieldwork_results, fieldwork_flat = fieldwork.run(warmup=args.warmup, requests=args.requests, log=log)
+    results += fieldwork_results
     by_key = {r.key: r for r in results}
 
     flat = {}
@@ -249,6 +254,10 @@ def main(argv=None) -> int:
         flat["job page"] = (a.queries == b.queries,
                             f"{a.queries} q at {subjects.job_small_events} events, "
                             f"{b.queries} q at {subjects.job_big_events}")
+    flat.update(fieldwork_flat)
+    crew = [r for r in results if r.key.startswith("crew_")]
+    if crew:
+        flat["crew queue"] = (len({r.queries for r in crew}) == 1, ", ".join(f"{r.queries}" for r in crew) + " q")
     queue = [r for r in results if r.key.startswith("queue_cm")]
     if queue:
         flat["queue (casemanager)"] = (len({r.queries for r in queue}) == 1,
