@@ -539,7 +539,7 @@ JOB_COLUMNS = ["id", "reference", "council_id", "service", "category_id", "prior
                "completed_at", "closed_at", "reported_at", "cancelled_at", "cancel_reason", "assessment", "version",
                "updated_at", "updated_by_id", "source", "description", "is_urgent", "kpi_class", "targets_from",
                "reopened_at", "found_at", "merged_into_id", "excluded_from_measures", "excluded_reason",
-               "expected_completion_at", "site_contact_id"]
+               "expected_completion_at", "site_contact_id", "access_notes"]
 VISIT_COLUMNS = ["job_id", "arrived_at", "left_at", "by_id", "recorded_at", "backdate_reason"]
 RESOLUTION_COLUMNS = ["job_id", "resolved_at", "by_id", "recorded_at", "backdate_reason", "note", "code_id"]
 CLASSIFICATION_COLUMNS = ["job_id", "at", "category_id", "priority_id", "is_urgent", "kpi_class", "by_id", "reason"]
@@ -632,7 +632,7 @@ class Writer:
                 ("t" if ref.priorities[j.priority][5] else "f") if categorised else N,
                 ref.category_kpi[j.category] if categorised else "",
                 ts(j.t0), N, N, N, "f", "",
-                ts(t[5] + 8 * 3600) if r >= 6 else N, N,  # expected completion: 8 h after the assessment
+                ts(t[5] + 8 * 3600) if r >= 6 else N, N, "",  # expected completion: 8 h after the assessment
             )) + "\n"
 
     def visit_lines(self):

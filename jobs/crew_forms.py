@@ -170,16 +170,20 @@ class PhotosForm(PhotoFormMixin, JobActionForm):
 
 
 class SiteContactForm(JobActionForm):
-    submit_label = "Save site contact"
+    submit_label = "Save"
     customer = forms.ModelChoiceField(label="Site contact", queryset=None, required=False,
                                       empty_label="No site contact",
                                       help_text="The crew sees this customer's phone and e-mail, and no one else's.")
+    access_notes = forms.CharField(label="Access notes for the crew", required=False, max_length=1000,
+                                   widget=forms.Textarea(attrs={"rows": 3}),
+                                   help_text="Gate codes, dogs, where to park, which door.")
 
     def __init__(self, *args, job, **kwargs):
         super().__init__(*args, job=job, **kwargs)
         self.fields["customer"].queryset = job_customers(job=job)
         if not self.is_bound:
             self.initial.setdefault("customer", job.site_contact_id)
+            self.initial.setdefault("access_notes", job.access_notes)
 
 
 class CustomerUpdateForm(JobActionForm):

@@ -102,7 +102,7 @@ def job_photos_add(request, reference):
 @require_http_methods(["GET", "POST"])
 def job_site_contact(request, reference):
     return _job_action(request, reference, form_class=SiteContactForm, service=services.job_set_site_contact,
-                       title="Site contact", success="Site contact saved.")
+                       title="Site contact and access", success="Site contact and access notes saved.")
 
 
 def _log_update(*, job, by, expected_version, **kwargs):

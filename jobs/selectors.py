@@ -322,6 +322,7 @@ def job_fieldwork(*, job: Job, user) -> dict:
         "photos": list(job.photos.order_by("uploaded_at", "id")),
         "owed": owed,
         "owed_customers": len({o.customer_id for o in owed}),
+        "owed_list": list({o.customer_id: o for o in reversed(owed)}.values())[::-1][:20],
         "owed_overdue": sum(1 for o in owed if o.due_at < now),
         "updates": job_updates(job=job),
         "letters": job_letters(job=job),

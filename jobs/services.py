@@ -604,19 +604,26 @@ def job_complete(
     return locked
 
 
-def job_set_site_contact(*, job: Job, by, customer, expected_version: int | None = None) -> Job:
-    """The case manager marks the customer the crew may ring (need to know); None takes it away."""
+def job_set_site_contact(*, job: Job, by, customer, access_notes: str = "", expected_version: int | None = None) -> Job:
+    """The case manager marks the customer the crew may ring (need to know; None for nobody) and
+    writes the access notes the crew reads on the job card."""
     with transaction.atomic():
         locked = _lock(job, by=by, expected_version=expected_version,
                        allowed=lambda j, user: permissions.may_triage(user))
         if customer is not None and not Enquiry.objects.filter(job=locked, customer=customer).exists():
             raise ValidationError({"customer": "That customer is not on this job."})
+        changes = []
+        if customer != locked.site_contact:
+            changes.append(f"Site contact: {customer.name} (the crew sees their phone and e-mail)" if customer
+                           else "Site contact removed: the crew sees no customer's contact details")
+        if access_notes.strip() != locked.access_notes:
+            changes.append(f"Access notes: {access_notes.strip() or 'removed'}")
         locked.site_contact = customer
+        locked.access_notes = access_notes.strip()
         _save(locked, by)
-        JobEvent.objects.create(
-            job=locked, kind=JobEventKind.SITE_CONTACT, by=permissions.actor_user(by),
-            text=f"Site contact: {customer.name} (the crew sees their phone and e-mail)" if customer
-            else "Site contact removed: the crew sees no customer's contact details")
+        if changes:
+            JobEvent.objects.create(job=locked, kind=JobEventKind.SITE_CONTACT, by=permissions.actor_user(by),
+                                    text="; ".join(changes))
     return locked
 
 

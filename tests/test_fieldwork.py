@@ -376,10 +376,12 @@ def test_crew_job_card_has_map_links_and_hides_contact_details_unless_site_conta
     assert "2 callers" in text
     for e in enquiries:
         assert e.customer.phone not in text
-    services.job_set_site_contact(job=job, by=casemanager_user, customer=customer)
+    services.job_set_site_contact(job=job, by=casemanager_user, customer=customer, access_notes="Gate code 4321")
     text = client.get(reverse("jobs:job-detail", args=[job.reference])).content.decode()
-    assert customer.phone in text and "Site contact" in text
+    assert customer.phone in text and "Site contact" in text and "Gate code 4321" in text
     assert enquiries[1].customer.phone not in text
+    event = JobEvent.objects.get(job=job, kind=JobEventKind.SITE_CONTACT)
+    assert customer.name in event.text and "Gate code 4321" in event.text
 
 
 def test_site_contact_is_set_only_by_a_case_manager_and_only_from_the_jobs_customers(job_at, crew_user,

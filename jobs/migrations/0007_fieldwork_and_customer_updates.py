@@ -39,6 +39,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name='job',
+            name='access_notes',
+            field=models.TextField(blank=True, editable=False, help_text='For the crew: gate codes, dogs, where to park, which door.'),
+        ),
+        migrations.AddField(
+            model_name='job',
             name='site_contact',
             field=models.ForeignKey(blank=True, editable=False, help_text='The customer the crew may ring: their phone and e-mail are shown to the crew.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='enquiries.customer'),
         ),

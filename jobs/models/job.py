@@ -87,6 +87,9 @@ class Job(ConcurrentTransitionMixin, models.Model):
     expected_completion_at = models.DateTimeField(
         null=True, blank=True, editable=False,
         help_text="The crew's latest expectation: from the assessment, then each variation.")
+    access_notes = models.TextField(
+        blank=True, editable=False,
+        help_text="For the crew: gate codes, dogs, where to park, which door.")
     site_contact = models.ForeignKey(
         "enquiries.Customer", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False,
         help_text="The customer the crew may ring: their phone and e-mail are shown to the crew.")
