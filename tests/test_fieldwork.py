@@ -399,3 +399,24 @@ def test_crew_action_buttons_come_from_the_state_and_predicates(job_at, crew_use
     for label in ("Complete job", "Record variation", "Add photos", "Log customer update"):
         assert label in text
     assert "Record arrival" not in text and "Start repair" not in text
+
+
+def test_crew_job_card_costs_the_same_queries_with_twenty_photos_and_callers_as_with_one(job_at, crew_user,
+                                                                                       client_for, council, suburb,
+                                                                                       leak):
+    job = job_at(JobStatus.IN_REPAIR, customers=1)
+    photo_for(job)
+    client = client_for(crew_user)
+
+    def count():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("jobs:job-detail", args=[job.reference])).status_code == 200
+        return len(captured.captured_queries)
+
+    count()  # warm: the content-type cache fills on the first request
+    one = count()
+    for _ in range(19):
+        photo_for(job)
+        EnquiryFactory(council=council, suburb=suburb, issue_type=leak, job=job, status="linked",
+                       customer=CustomerFactory(council=council), received_at=job.notified_at)
+    assert count() == one
