@@ -105,14 +105,6 @@ def job_site_contact(request, reference):
                        title="Site contact and access", success="Site contact and access notes saved.")
 
 
-def _log_update(*, job, by, expected_version, **kwargs):
-    # An update does not change the job: the version only tells the user if it moved on meanwhile.
-    if expected_version is not None and Job.objects.filter(pk=job.pk).values_list("version", flat=True).get() \
-            != expected_version:
-        raise services.JobChanged(Job.objects.select_related("updated_by").get(pk=job.pk))
-    return customer_updates.customer_update_log(job=job, by=by, **kwargs)
-
-
 @role_required(permissions.may_view_jobs)
 @require_http_methods(["GET", "POST"])
 def job_update(request, reference):
@@ -125,7 +117,8 @@ def job_update(request, reference):
     customer_id = request.GET.get("customer")
     customer_id = int(customer_id) if customer_id and customer_id.isascii() and customer_id.isdigit() \
         and len(customer_id) < 12 else None
-    return _job_action(request, reference, form_class=CustomerUpdateForm, service=_log_update,
+    return _job_action(request, reference, form_class=CustomerUpdateForm,
+                       service=customer_updates.customer_update_log,
                        template="jobs/update_form.html", title="Log customer update",
                        form_kwargs={"customer_id": customer_id},
                        success="Customer update logged: e-mails, texts and letters are on their way.")

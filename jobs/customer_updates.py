@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Count, Min, Q, QuerySet
@@ -199,7 +199,7 @@ PREFERRED = "preferred"
 def customer_update_log(
     *, job: Job, by, message: str, issue: str, complexity: str = "", expected_completion_at=None,
     questions_answered: str = "", customers: Iterable[Customer] | None = None, channel: str = PREFERRED,
-    reason: str = "",
+    reason: str = "", expected_version: int | None = None,
 ) -> CustomerUpdate:
     """'Log customer update': to one customer (or a few), or to every customer on the job (``customers=None``).
 
@@ -207,11 +207,9 @@ def customer_update_log(
     are queued in the outbox, letters go into one PDF for the update; the updates owed to
     these customers are cleared; the timeline and each customer's history show it.
     """
+    from .services import _lock, _save
+
     actor = permissions.actor_user(by)
-    if not permissions.is_system(by) and not (
-        permissions.may_view_job(by, job) and permissions.may_update_customers(job, by)
-    ):
-        raise PermissionDenied
     errors = {}
     if not message.strip():
         errors["message"] = "Write what you told the customers."
@@ -224,7 +222,9 @@ def customer_update_log(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        locked = Job.objects.select_for_update(of=("self",)).select_related("suburb", "council").get(pk=job.pk)
+        # Scope, permission, then the version: a form sent twice (a double tap, a retry) logs once.
+        locked = _lock(job, by=by, expected_version=expected_version,
+                       allowed=lambda j, user: permissions.may_update_customers(j, user))
         everyone = list(job_customers(job=locked))
         if customers is None:
             chosen = everyone
@@ -262,6 +262,7 @@ def customer_update_log(
         if any(r.channel == ContactChannel.LETTER for r in recipients):
             letter = Letter.objects.create(job=locked, update=update, created_at=now)
             transaction.on_commit(lambda: _queue_letter(letter.pk), robust=True)
+        _save(locked, by)
         cleared = UpdateOwed.objects.filter(
             job=locked, cleared_at__isnull=True, customer_id__in=[c.pk for c in chosen]
         ).update(cleared_at=now, cleared_by=update)

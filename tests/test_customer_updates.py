@@ -305,3 +305,15 @@ def test_updates_tab_costs_the_same_queries_for_one_job_as_for_twenty(job_with, 
     for _ in range(19):
         owe()
     assert count() == one
+
+
+def test_a_retried_update_post_logs_one_update(job_with, council, casemanager_user, client_for):
+    job = job_with(customers=_customers(council, 2))
+    client = client_for(casemanager_user)
+    data = {"version": job.version, "recipients": "all", "channel": "phone", "issue": "Burst main",
+            "message": "Crew on site until 5 pm."}
+    url = reverse("jobs:job-update", args=[job.reference])
+    assert client.post(url, data).status_code == 302
+    again = client.post(url, data)
+    assert again.status_code == 200 and "Nothing of yours was saved" in again.content.decode()
+    assert CustomerUpdate.objects.filter(job=job).count() == 1
