@@ -314,6 +314,12 @@ def job_fieldwork(*, job: Job, user) -> dict:
     """The field work and customer updates on the job page: a fixed number of queries however many."""
     from .customer_updates import job_letters, job_updates, updates_owed_open
 
+    can_set_site_contact = permissions.may_triage(user) and job.is_open
+    if job.dispatched_at is None and job.status in BEFORE_DISPATCH:
+        # Never sent to a crew: no field work or update can exist yet, and the page needs no query for it.
+        return {"assessments": [], "variations": [], "photos": [], "owed": [], "owed_customers": 0,
+                "owed_list": [], "owed_overdue": 0, "updates": [], "letters": [],
+                "can_set_site_contact": can_set_site_contact, "can_update": False}
     owed = updates_owed_open(job=job)
     now = timezone.now()
     return {
@@ -326,6 +332,6 @@ def job_fieldwork(*, job: Job, user) -> dict:
         "owed_overdue": sum(1 for o in owed if o.due_at < now),
         "updates": job_updates(job=job),
         "letters": job_letters(job=job),
-        "can_set_site_contact": permissions.may_triage(user) and job.is_open,
+        "can_set_site_contact": can_set_site_contact,
         "can_update": job.status in WORKING_OR_COMPLETED and permissions.may_update_customers(job, user),
     }
