@@ -23,6 +23,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts import permissions
+from common.enums import OutboxStatus
+from common.models import OutboxMessage
+from common.outbox import outbox_add
 from enquiries.enums import ContactChannel
 from enquiries.models import Customer
 
@@ -77,15 +80,10 @@ def job_updates(*, job: Job) -> list[CustomerUpdate]:
 
 def _failed_deliveries(job: Job) -> dict[int, list]:
     """E-mails and SMS the outbox gave up on, by update: recorded and shown, never lost."""
-    try:
-        from common.models import OutboxMessage
-    except ImportError:  # TEMP until common.outbox lands on main
-        return {}
-
     recipients = UpdateRecipient.objects.filter(update__job=job)
     messages = list(
         OutboxMessage.objects.filter(about_type=ContentType.objects.get_for_model(UpdateRecipient),
-                                     about_id__in=recipients.values("pk"), status="failed")
+                                     about_id__in=recipients.values("pk"), status=OutboxStatus.FAILED)
         .only("about_id", "recipient", "channel", "last_error")[:500])
     if not messages:
         return {}
@@ -252,8 +250,6 @@ def customer_update_log(
         if any(r.pk is None for r in recipients):  # a database that does not return keys from bulk inserts
             recipients = list(update.recipients.select_related("customer").order_by("id"))
         subject = f"Update on {locked.reference}: {locked.street_address}"
-        if any(r.channel in (ContactChannel.EMAIL, ContactChannel.SMS) for r in recipients):
-            from common.outbox import outbox_add  # TEMP: top-level once common.outbox is on main
         for recipient in recipients:
             if recipient.channel in (ContactChannel.EMAIL, ContactChannel.SMS):
                 body = message.strip() if recipient.channel == ContactChannel.EMAIL else _sms_text(locked, message)
