@@ -116,11 +116,17 @@ def crew_queue(request):
     """Most urgent first: overdue, then the next due; a search by reference or street."""
     show = request.GET.get("show", "active")
     search = request.GET.get("q", "")
-    jobs = selectors.crew_jobs(user=request.user, active_only=show != "all", search=search).order_by(
-        F("next_due_at").asc(nulls_last=True), "-id"
-    )
-    page = Paginator(jobs, 30).get_page(request.GET.get("page"))
-    return render(request, "jobs/crew_queue.html", {"jobs_page": page, "show": show, "q": search})
+    jobs = selectors.crew_jobs(user=request.user, active_only=show != "all", search=search)
+    if show == "all":
+        # Every job the contractor ever had: newest first, keyset paging, no count (years of jobs).
+        page = keyset_page(jobs, time_field="notified_at", after=request.GET.get("after"),
+                           before=request.GET.get("before"), per_page=30, with_count=False)
+        return render(request, "jobs/crew_queue.html", {"keyset": page, "rows": page.rows, "show": show,
+                                                        "q": search})
+    page = Paginator(jobs.order_by(F("next_due_at").asc(nulls_last=True), "-id"), 30).get_page(
+        request.GET.get("page"))
+    return render(request, "jobs/crew_queue.html", {"jobs_page": page, "rows": page.object_list, "show": show,
+                                                    "q": search})
 
 
 @role_required(permissions.may_triage)

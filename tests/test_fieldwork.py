@@ -420,3 +420,18 @@ def test_crew_job_card_costs_the_same_queries_with_twenty_photos_and_callers_as_
         EnquiryFactory(council=council, suburb=suburb, issue_type=leak, job=job, status="linked",
                        customer=CustomerFactory(council=council), received_at=job.notified_at)
     assert count() == one
+
+
+def test_crew_queue_all_pages_by_keyset_without_counting(job_at, crew_user, client_for):
+    now = timezone.now()
+    jobs = [job_at(JobStatus.CLOSED, customers=0, notified_at=now - timedelta(hours=n + 1)) for n in range(35)]
+    client = client_for(crew_user)
+    first = client.get(reverse("jobs:crew-queue"), {"show": "all"})
+    text = first.content.decode()
+    assert jobs[0].reference in text and jobs[34].reference not in text  # newest first, 30 a page
+    after = first.context["keyset"].next_cursor
+    second = client.get(reverse("jobs:crew-queue"), {"show": "all", "after": after}).content.decode()
+    assert jobs[34].reference in second and jobs[0].reference not in second
+    with CaptureQueriesContext(connection) as captured:
+        client.get(reverse("jobs:crew-queue"), {"show": "all"})
+    assert not any("COUNT(" in q["sql"].upper() for q in captured.captured_queries)
