@@ -55,13 +55,13 @@ def _customers_on(job, n: int, *, channels: list[str]):
         for i, c in enumerate(customers)])
 
 
-def _job(status: str, *, skip: set[int]):
+def _job(*statuses: str, skip: set[int]):
     from jobs.models import Job
 
-    job = (Job.objects.filter(status=status, enquiries__isnull=False).exclude(pk__in=skip)
+    job = (Job.objects.filter(status__in=statuses, enquiries__isnull=False).exclude(pk__in=skip)
            .select_related("suburb", "council", "priority").order_by("-id").first())
     if job is None:
-        raise RuntimeError(f"no {status} job with an enquiry to measure: seed more enquiries")
+        raise RuntimeError(f"no {' or '.join(statuses)} job with an enquiry to measure: seed more enquiries")
     skip.add(job.pk)
     return job
 
@@ -88,7 +88,7 @@ def run(*, warmup: int, requests: int, log=print) -> tuple[list[Result], dict]:
             crew = _client_for("crew")
             cm = _client_for("casemanager")
             used: set[int] = set()
-            plain, loaded = _job("in_repair", skip=used), _job("in_repair", skip=used)
+            plain, loaded = _job("in_repair", "assessed", skip=used), _job("in_repair", "assessed", skip=used)
             for i in range(50):
                 customer_updates.customer_update_log(job=loaded, by=manager, issue="Burst main", channel="phone",
                                                      message=f"Update {i}: the crew is on site.")
@@ -122,7 +122,8 @@ def run(*, warmup: int, requests: int, log=print) -> tuple[list[Result], dict]:
                 f"{JobPhoto.objects.filter(job=loaded).count()} photos")
 
             # One update to 500 customers by their own channels (e-mail and SMS queued in the outbox).
-            bulk = _job("assessed", skip=used)
+            working = ("dispatched", "attended", "assessed", "in_repair", "completed")
+            bulk = _job(*working, skip=used)
             _customers_on(bulk, 500, channels=[ContactChannel.EMAIL, ContactChannel.SMS, ContactChannel.EMAIL,
                                                ContactChannel.PHONE, ContactChannel.LETTER])
             started = time.perf_counter()
@@ -134,7 +135,7 @@ def run(*, warmup: int, requests: int, log=print) -> tuple[list[Result], dict]:
                                    f"{update.recipient_count} recipients"))
 
             # A 500-page letter PDF.
-            letters = _job("assessed", skip=used)
+            letters = _job(*working, skip=used)
             _customers_on(letters, 500, channels=[ContactChannel.LETTER])
             update = customer_updates.customer_update_log(job=letters, by=manager, issue="Burst main",
                                                           channel=ContactChannel.LETTER,

@@ -447,8 +447,9 @@ class DemoActivity:
     def run(self) -> int:
         jobs = [status for status, count in STATUS_MIX for _ in range(count)]
         self.rng.shuffle(jobs)
-        # Acknowledgement e-mails would flood the console: keep them in memory while seeding.
-        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+        # Acknowledgement e-mails and update texts would flood the console: keep them in memory while seeding.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+                               SMS_BACKEND="common.sms.LocmemBackend"):
             for target in jobs:
                 self._job(target)
             self._loose_enquiries()
