@@ -279,9 +279,11 @@ def main(argv=None) -> int:
                             f"{a.queries} q at {subjects.job_small_events} events, "
                             f"{b.queries} q at {subjects.job_big_events}")
     flat.update(fieldwork_flat)
-    crew = [r for r in results if r.key.startswith("crew_")]
+    crew = {r.key: r for r in results if r.key.startswith("crew_")}
     if crew:
-        flat["crew queue"] = (len({r.queries for r in crew}) == 1, ", ".join(f"{r.queries}" for r in crew) + " q")
+        # "To do" and a search page with a count; "all" pages by keyset without one.
+        flat["crew queue"] = (crew["crew_queue"].queries == crew["crew_search"].queries,
+                              ", ".join(f"{r.label}: {r.queries} q" for r in crew.values()))
     queue = [r for r in results if r.key.startswith("queue_cm")]
     if queue:
         flat["queue (casemanager)"] = (len({r.queries for r in queue}) == 1,
