@@ -27,6 +27,7 @@ from .crew_forms import (
     StartRepairForm,
     VariationForm,
 )
+from .forms import NoteForm
 from .models import Job, JobPhoto, Letter
 from .views import _job_action, _job_or_404
 
@@ -192,4 +193,5 @@ def crew_job_context(request, job: Job) -> dict:
         "photos": list(job.photos.order_by("uploaded_at", "id")),
         "assessment": job.assessments.select_related("fault_type", "flooding_event").order_by("-at", "-id").first(),
         "instructions": selectors.dispatch_instructions(job=job),
+        "note_form": NoteForm(),
     }

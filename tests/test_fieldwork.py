@@ -435,3 +435,13 @@ def test_crew_queue_all_pages_by_keyset_without_counting(job_at, crew_user, clie
     with CaptureQueriesContext(connection) as captured:
         client.get(reverse("jobs:crew-queue"), {"show": "all"})
     assert not any("COUNT(" in q["sql"].upper() for q in captured.captured_queries)
+
+
+def test_crew_adds_a_note_from_the_job_card(job_at, crew_user, client_for):
+    job = job_at()
+    client = client_for(crew_user)
+    page = client.get(reverse("jobs:job-detail", args=[job.reference])).content.decode()
+    assert "Add note" in page
+    response = client.post(reverse("jobs:job-note", args=[job.reference]), {"text": "Hydrant cap missing"})
+    assert response.status_code == 302
+    assert "Hydrant cap missing" in client.get(reverse("jobs:job-detail", args=[job.reference])).content.decode()
