@@ -22,10 +22,10 @@ from enquiries import services as enquiry_services
 from enquiries.enums import ContactChannel, ReceivedChannel
 from enquiries.models import Enquiry, IssueType
 from jobs import services as job_services
-from jobs.customer_updates import PREFERRED, customer_update_log, update_prefill
+from jobs.customer_updates import PREFERRED, customer_update_log, letter_render, update_prefill
 from jobs.due_dates import due_dates_for
-from jobs.enums import CancelReason, JobSource, JobStatus
-from jobs.models import Category, Contract, FaultType, Job, JobEvent, Priority
+from jobs.enums import CancelReason, JobSource, JobStatus, LetterStatus
+from jobs.models import Category, Contract, FaultType, Job, JobEvent, Letter, Priority
 
 from .places import COUNCILS, FIRST_NAMES, LAST_NAMES
 
@@ -398,6 +398,9 @@ class DemoActivity:
         for job in list(by_letter.distinct().order_by("-id")[:2]) + list(by_message.distinct().order_by("-id")[:3]):
             with _at(self.now - timedelta(minutes=self.rng.randint(5, 25))):
                 self._update(job, manager, channel=PREFERRED)
+        # Their task renders the letters after the commit; seeding inside a transaction (a test) renders them here.
+        for letter_id in Letter.objects.filter(status=LetterStatus.PENDING).values_list("pk", flat=True):
+            letter_render(letter_id=letter_id)
         for job in Job.objects.filter(status=JobStatus.DISPATCHED).order_by("id")[:3]:
             customer = job.enquiries.select_related("customer").first().customer
             job_services.job_set_site_contact(job=job, by=manager, customer=customer)
