@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from enquiries.enums import ContactChannel
+from enquiries.privacy import customer_contact
 
 from .customer_updates import PREFERRED, job_customers, update_prefill
 from .enums import Complexity, VariationKind, Weather
@@ -203,12 +204,15 @@ class CustomerUpdateForm(JobActionForm):
 
     ALL = "all"
 
-    def __init__(self, *args, job, customer_id=None, **kwargs):
+    def __init__(self, *args, job, customer_id=None, user=None, **kwargs):
         super().__init__(*args, job=job, **kwargs)
-        customers = list(job_customers(job=job).only("pk", "name"))
+        customers = list(job_customers(job=job).only("pk", "name", "phone", "email", "postal_address",
+                                                      "preferred_channel"))
         self.customers = {str(c.pk): c for c in customers}
+        # A crew picks a caller by the name as far as it may see it (masked but for the site contact).
         self.fields["recipients"].choices = [(self.ALL, f"Every customer on the job ({len(customers)})")] + [
-            (str(c.pk), c.name) for c in customers]
+            (str(c.pk), customer_contact(user=user, record=job, customer=c).name if user is not None else c.name)
+            for c in customers]
         if not self.is_bound:
             prefill = update_prefill(job=job)
             self.initial.setdefault("recipients", str(customer_id) if customer_id else self.ALL)

@@ -13,8 +13,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import permissions
+from accounts.client_address import client_ip
 from accounts.decorators import role_required
+from enquiries.enums import PersonalDataPage
 from enquiries.models import Customer
+from enquiries.privacy import customer_contact
+from enquiries.services import personal_data_access_record
 
 from . import customer_updates, selectors, services, states
 from .crew_forms import (
@@ -121,7 +125,7 @@ def job_update(request, reference):
     return _job_action(request, reference, form_class=CustomerUpdateForm,
                        service=customer_updates.customer_update_log,
                        template="jobs/update_form.html", title="Log customer update",
-                       form_kwargs={"customer_id": customer_id},
+                       form_kwargs={"customer_id": customer_id, "user": request.user},
                        success="Customer update logged: e-mails, texts and letters are on their way.")
 
 
@@ -162,13 +166,17 @@ def job_letter(request, reference, letter_id):
                          content_type="application/pdf", attachment=True)
 
 
-@role_required(permissions.may_view_enquiries)
+@role_required(permissions.may_search_by_customer)
 @require_GET
 def customer_history(request, customer_id):
-    """A customer's enquiries and every update they were sent, in the user's council scope."""
+    """A customer's enquiries and every update they were sent: for the staff who contact customers,
+    in their council scope; the access is logged (Privacy Act 2020)."""
     customer = get_object_or_404(Customer.objects.select_related("council"), pk=customer_id)
-    if not permissions.council_in_scope(request.user, customer.council_id):
+    if not permissions.council_in_scope(request.user, customer.council_id) or \
+            not permissions.may_view_customer_contact(request.user, customer):
         raise Http404("No such customer")
+    personal_data_access_record(user=request.user, customers=[customer], page=PersonalDataPage.CUSTOMER_LOOKUP,
+                                reference=f"customer {customer.pk} history", client_ip=client_ip(request))
     enquiries = customer.enquiries.select_related("issue_type", "job").order_by("-received_at", "-id")[:200]
     return render(request, "jobs/customer_history.html", {
         "customer": customer, "enquiries": enquiries,
@@ -177,18 +185,23 @@ def customer_history(request, customer_id):
 
 
 def crew_job_context(request, job: Job) -> dict:
-    """The crew's job card: where, what was reported, due times, the timeline, photos."""
+    """The crew's job card: where, what was reported, due times, the timeline, photos. No caller's
+    name, phone or e-mail, except the site contact's while the job is theirs and open (logged)."""
     enquiries = list(selectors.job_enquiries(job=job))
-    site_contact = next((e.customer for e in enquiries if e.customer_id == job.site_contact_id), None)
+    customer = next((e.customer for e in enquiries if e.customer_id == job.site_contact_id), None)
+    contact = customer_contact(user=request.user, record=job, customer=customer)
+    site_contact = contact if contact is not None and not contact.masked else None
+    if site_contact is not None:
+        personal_data_access_record(user=request.user, customers=[customer], page=PersonalDataPage.JOB_DETAIL,
+                                    reference=job.reference, client_ip=client_ip(request))
     return {
         "job": job,
         "progress": selectors.job_progress(job=job),
         "enquiries": enquiries,
         "callers": len({e.customer_id for e in enquiries}),
         "issue_types": sorted({e.issue_type.name for e in enquiries}),
-        "site_contact": site_contact if site_contact and permissions.crew_may_see_contact(
-            request.user, job, site_contact.pk) else None,
-        "timeline": selectors.job_timeline(job=job),
+        "site_contact": site_contact,
+        "timeline": selectors.job_timeline(job=job, user=request.user),
         "actions": selectors.job_actions(job=job, user=request.user),
         "photos": list(job.photos.order_by("uploaded_at", "id")),
         "assessment": job.assessments.select_related("fault_type", "flooding_event").order_by("-at", "-id").first(),
