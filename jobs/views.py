@@ -179,7 +179,7 @@ def _job_action(request, reference, *, form_class, service, success, template="j
     if transition is not None:
         method = getattr(job, transition)
         if not has_transition_perm(method, request.user):
-            if can_proceed(method):
+            if can_proceed(method) or not services._permitted(getattr(Job, transition), job, request.user):
                 raise PermissionDenied
             if request.method == "GET":
                 messages.warning(request, f"{job.reference} is {job.get_status_display().lower()}: "
