@@ -124,14 +124,15 @@ def may_publish_period(user) -> bool:
     return is_analyst(user)
 
 
-def may_view_customer_contact(user, record: Job | Enquiry) -> bool:
+def may_view_customer_contact(user, record: Job | Enquiry, customer_id: int | None = None) -> bool:
     """Whether this user sees the customers' name, phone, e-mail and postal address on this record.
 
     Privacy Act 2020: personal data only for the roles that act on it. The call-centre of
     the record's council (they take and return the calls), case managers (they contact
-    customers about the job), and a crew while the job is dispatched to its contractor and
-    still open. Everyone else (analysts, admins, other crews, a crew once the job is closed,
-    reported or cancelled) sees it masked.
+    customers about the job), and a crew only for the customer the case manager marked as
+    the job's site contact (``customer_id``), while the job is dispatched to its contractor
+    and still open. Everyone else (analysts, admins, other crews, a crew for the other
+    callers, a crew once the job is closed, reported or cancelled) sees it masked.
     """
     if is_case_manager(user):
         return True
@@ -145,6 +146,8 @@ def may_view_customer_contact(user, record: Job | Enquiry) -> bool:
             and record.contractor_id == user.organisation_id
             and crew_sees_status(record.status)
             and record.status in OPEN_STATUSES
+            and customer_id is not None
+            and record.site_contact_id == customer_id
         )
     return False
 
@@ -186,6 +189,11 @@ def may_work_job_on_site(job: Job, user: User) -> bool:
     if is_crew(user):
         return job.contractor_id is not None and job.contractor_id == user.organisation_id
     return is_case_manager(user)
+
+
+def may_update_customers(job: Job, user: User) -> bool:
+    """'Log customer update': the utility's case managers, or the crew the job is dispatched to."""
+    return may_work_job_on_site(job, user)
 
 
 def may_close_job(job: Job, user: User) -> bool:

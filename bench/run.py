@@ -266,6 +266,11 @@ def main(argv=None) -> int:
     deep_rows = min(args.deep_rows, max(1, meta["enquiries"] // 2))
     subjects = measure.find_subjects(deep_rows=deep_rows, deep_page=args.deep_page, log=log)
     results = measure.run(subjects, deep_page=args.deep_page, warmup=args.warmup, requests=args.requests, log=log)
+    log("Measuring the field work and customer updates")
+    import fieldwork
+
+    fieldwork_results, fieldwork_flat = fieldwork.run(warmup=args.warmup, requests=args.requests, log=log)
+    results += fieldwork_results
     by_key = {r.key: r for r in results}
     reporting_text, reporting_rows = "", []
     if not args.no_reporting:
@@ -280,6 +285,12 @@ def main(argv=None) -> int:
         flat["job page"] = (a.queries == b.queries,
                             f"{a.queries} q at {subjects.job_small_events} events, "
                             f"{b.queries} q at {subjects.job_big_events}")
+    flat.update(fieldwork_flat)
+    crew = {r.key: r for r in results if r.key.startswith("crew_")}
+    if crew:
+        # "To do" and a search page with a count; "all" pages by keyset without one.
+        flat["crew queue"] = (crew["crew_queue"].queries == crew["crew_search"].queries,
+                              ", ".join(f"{r.label}: {r.queries} q" for r in crew.values()))
     queue = [r for r in results if r.key.startswith("queue_cm")]
     if queue:
         flat["queue (casemanager)"] = (len({r.queries for r in queue}) == 1,

@@ -258,7 +258,7 @@ class Planner:
         return suburb_id, street, lat, lng
 
     def _due(self, t0: float, priority: str) -> tuple[float, float]:
-        _pk, _label, attend, resolve, business, _urgent = self.ref.priorities[priority]
+        _pk, _label, attend, resolve, business = self.ref.priorities[priority][:5]
         if business:
             after = self.business_time_after
             return after(t0, attend), after(t0, resolve)
@@ -503,9 +503,10 @@ JOB_COLUMNS = ["id", "reference", "council_id", "service", "category_id", "prior
                "categorised_at", "allocated_at", "dispatched_at", "attended_at", "assessed_at", "repair_started_at",
                "completed_at", "closed_at", "reported_at", "cancelled_at", "cancel_reason", "assessment", "version",
                "updated_at", "updated_by_id", "source", "description", "is_urgent", "kpi_class", "targets_from",
-               "reopened_at", "found_at", "merged_into_id", "excluded_from_measures", "excluded_reason"]
+               "reopened_at", "found_at", "merged_into_id", "excluded_from_measures", "excluded_reason",
+               "expected_completion_at", "site_contact_id", "access_notes"]
 VISIT_COLUMNS = ["job_id", "arrived_at", "left_at", "by_id", "recorded_at", "backdate_reason"]
-RESOLUTION_COLUMNS = ["job_id", "resolved_at", "by_id", "recorded_at", "backdate_reason", "note"]
+RESOLUTION_COLUMNS = ["job_id", "resolved_at", "by_id", "recorded_at", "backdate_reason", "note", "code_id"]
 CLASSIFICATION_COLUMNS = ["job_id", "at", "category_id", "priority_id", "is_urgent", "kpi_class", "by_id", "reason"]
 EVENT_COLUMNS = ["job_id", "kind", "at", "by_id", "text", "enquiry_id"]
 LOG_COLUMNS = ["timestamp", "by_id", "source_state", "state", "transition", "content_type_id", "object_id",
@@ -594,6 +595,7 @@ class Writer:
                 ("t" if ref.priorities[j.priority][5] else "f") if categorised else N,
                 ref.category_kpi[j.category] if categorised else "",
                 ts(j.t0), N, N, N, "f", "",
+                ts(t[5] + 8 * 3600) if r >= 6 else N, N, "",  # expected completion: 8 h after the assessment
             )) + "\n"
 
     def visit_lines(self):
@@ -605,7 +607,7 @@ class Writer:
         for j in self.p.jobs:
             if j.reached >= 8:
                 at = ts(j.times[7])
-                yield f"{j.id}\t{at}\t{j.crew}\t{at}\t\tRepaired and site reinstated.\n"
+                yield f"{j.id}\t{at}\t{j.crew}\t{at}\t\tRepaired and site reinstated.\t{N}\n"
 
     def classification_lines(self):
         ref = self.ref

@@ -173,6 +173,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 REPORTS_ROOT = env.path("REPORTS_ROOT", default=BASE_DIR / "private-media" / "reports")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Photos and letters (jobs.storage): never under a public URL; served only through scoped views.
+    "private": {"BACKEND": "jobs.storage.PrivateStorage"},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
@@ -284,6 +286,11 @@ HOTSPOT_MIN_COUNT = env.int("HOTSPOT_MIN_COUNT", default=3)
 # The site's address in e-mailed report links (scheduled reports have no request to ask).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 COMPLAINT_DUE_SOON_HOURS = env.int("COMPLAINT_DUE_SOON_HOURS", default=48)
+PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "private-media")
+PHOTO_MAX_MB = env.int("PHOTO_MAX_MB", default=15)
+CUSTOMER_UPDATE_DUE_HOURS = env.float("CUSTOMER_UPDATE_DUE_HOURS", default=4)
+LETTER_FROM = env.str("LETTER_FROM", default="Wellington Water on behalf of your council")
+LETTER_CONTACT = env.str("LETTER_CONTACT", default="0800 WATER (0800 928 37) · info@waterjourney.local")
 
 # Security. Production (DEBUG=false) is strict by default; each value can be overridden.
 SESSION_COOKIE_HTTPONLY = True

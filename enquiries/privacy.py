@@ -60,7 +60,7 @@ def customer_contact(*, user, record, customer: Customer | None) -> CustomerCont
     if customer is None:
         return None
     channel = customer.get_preferred_channel_display() if customer.preferred_channel else ""
-    if permissions.may_view_customer_contact(user, record):
+    if permissions.may_view_customer_contact(user, record, customer.pk):
         return CustomerContact(
             name=customer.name, phone=customer.phone, phone_digits=customer.phone_digits, email=customer.email,
             postal_address=customer.postal_address, preferred_channel=channel, masked=False,

@@ -3,7 +3,25 @@ from django_fsm_log.admin import StateLogInline
 
 from common.admin import ReadOnlyAdminMixin
 
-from .models import Category, Classification, ConnectionCount, Contract, Job, Priority, Resolution, ServiceLevel, Visit
+from .models import (
+    Assessment,
+    Category,
+    Classification,
+    ConnectionCount,
+    Contract,
+    FaultType,
+    FloodedProperty,
+    FloodingEvent,
+    Job,
+    Letter,
+    Priority,
+    Resolution,
+    ResolutionCode,
+    ServiceLevel,
+    UpdateOwed,
+    Variation,
+    Visit,
+)
 
 
 @admin.register(Priority)
@@ -47,6 +65,19 @@ class _FactInline(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
 
 
+class AssessmentInline(_FactInline):
+    model = Assessment
+    fields = ("at", "fault_type", "weather", "complexity", "expected_completion_at", "flooding_event",
+              "habitable_floors", "by", "notes")
+    readonly_fields = fields
+
+
+class VariationInline(_FactInline):
+    model = Variation
+    fields = ("at", "kind", "reason", "expected_completion_at", "by")
+    readonly_fields = fields
+
+
 class VisitInline(_FactInline):
     model = Visit
     fields = ("arrived_at", "left_at", "by", "recorded_at", "backdate_reason")
@@ -75,4 +106,49 @@ class JobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ("reference",)
     list_select_related = ("council", "priority", "contractor")
     show_full_result_count = False
-    inlines = [VisitInline, ResolutionInline, ClassificationInline, StateLogInline]
+    inlines = [VisitInline, AssessmentInline, VariationInline, ResolutionInline, ClassificationInline, StateLogInline]
+
+
+# Field work and customer updates -----------------------------------------------------------
+
+@admin.register(FaultType)
+class FaultTypeAdmin(admin.ModelAdmin):
+    list_display = ("name", "service", "code", "asks_weather", "is_flooding", "sort_order", "is_active")
+    list_filter = ("service", "is_active")
+
+
+@admin.register(ResolutionCode)
+class ResolutionCodeAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "service", "sort_order", "is_active")
+    list_filter = ("service", "is_active")
+
+
+class FloodedPropertyInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = FloodedProperty
+    extra = 0
+    fields = ("street_address", "habitable_floors", "job", "recorded_at", "by")
+    readonly_fields = fields
+
+
+@admin.register(FloodingEvent)
+class FloodingEventAdmin(admin.ModelAdmin):
+    """Events are recorded by crews; here their name, area and end can be put right."""
+
+    list_display = ("name", "council", "area", "started_at", "ended_at")
+    list_filter = ("council",)
+    readonly_fields = ("created_at", "created_by")
+    inlines = [FloodedPropertyInline]
+
+
+@admin.register(Letter)
+class LetterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("job", "status", "pages", "created_at", "rendered_at", "attempts")
+    list_filter = ("status",)
+    list_select_related = ("job",)
+
+
+@admin.register(UpdateOwed)
+class UpdateOwedAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("job", "customer", "reason", "due_at", "cleared_at")
+    list_filter = ("reason",)
+    list_select_related = ("job", "customer")

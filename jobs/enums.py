@@ -75,6 +75,10 @@ class JobEventKind(models.TextChoices):
     RECLASSIFIED = "reclassified", "Reclassified after arrival"
     MERGED_IN = "merged_in", "Duplicate job merged in"
     EXCLUDED = "excluded", "Excluded from measures"
+    VARIATION = "variation", "Variation"
+    CUSTOMER_UPDATE = "customer_update", "Customer update"
+    PHOTOS = "photos", "Photos added"
+    SITE_CONTACT = "site_contact", "Site contact"
 
 
 class JobSource(models.TextChoices):
@@ -101,3 +105,37 @@ class CancelReason(models.TextChoices):
     NOT_OUR_ASSET = "not_our_asset", "Private or third-party asset"
     CUSTOMER_WITHDREW = "customer_withdrew", "Customer withdrew the request"
     OTHER = "other", "Other"
+
+
+class Complexity(models.TextChoices):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+
+
+class Weather(models.TextChoices):
+    """For wastewater overflows: the DIA counts dry-weather overflows."""
+
+    DRY = "dry", "Dry weather"
+    WET = "wet", "Wet weather"
+
+
+class VariationKind(models.TextChoices):
+    SCOPE = "scope", "Scope"
+    TIMEFRAME = "timeframe", "Timeframe"
+    BOTH = "both", "Scope and timeframe"
+
+
+class UpdateReason(models.TextChoices):
+    ASSESSMENT = "assessment", "After the assessment"
+    VARIATION = "variation", "After a variation"
+    OTHER = "other", "Other"
+
+
+class LetterStatus(models.TextChoices):
+    PENDING = "pending", "Being made"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+
+
+PHOTO_STAGES = ("assessment", "repair", "variation", "completion")

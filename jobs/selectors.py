@@ -15,6 +15,7 @@ from django_fsm_log.models import StateLog
 from accounts import permissions
 from accounts.models import Organisation
 
+from . import states
 from .enums import (
     CREW_ACTIVE_STATUSES,
     CREW_VISIBLE_STATUSES,
@@ -24,7 +25,7 @@ from .enums import (
     JobStatus,
     Stage,
 )
-from .models import Contract, Job, JobEvent
+from .models import Contract, Job, JobEvent, UpdateOwed
 from .states import BEFORE_DISPATCH
 
 
@@ -131,7 +132,25 @@ def job_actions(*, job: Job, user) -> list[Action]:
                 style=transition.custom.get("style", "primary"),
             )
         )
+    return actions + _work_actions(job=job, user=user)
+
+
+def _work_actions(*, job: Job, user) -> list[Action]:
+    """Steps that are logged events rather than status changes, under their own predicates."""
+    actions = []
+    if states.may_vary(job) and permissions.may_work_job_on_site(job, user):
+        actions.append(Action("record_variation", "Record variation",
+                              reverse("jobs:job-variation", args=[job.reference]), "outline-primary"))
+    if job.status in WORKING_OR_COMPLETED and permissions.may_update_customers(job, user):
+        actions.append(Action("log_update", "Log customer update",
+                              reverse("jobs:job-update", args=[job.reference]), "outline-primary"))
+    if job.status in WORKING_OR_COMPLETED and permissions.may_work_job_on_site(job, user):
+        actions.append(Action("add_photos", "Add photos",
+                              reverse("jobs:job-photos-add", args=[job.reference]), "outline-secondary"))
     return actions
+
+
+WORKING_OR_COMPLETED = tuple(states.WORKING) + (JobStatus.COMPLETED,)
 
 
 STAGES = [(stage.value, stage.label) for stage in Stage]
@@ -163,6 +182,7 @@ TRIAGE_TABS = (
     ("triage", "Jobs to triage"),
     ("mine", "My jobs"),
     ("at_risk", "At risk"),
+    ("updates", "Updates owed"),
 )
 
 
@@ -182,6 +202,12 @@ def triage_jobs(*, user, tab: str, now: datetime | None = None) -> QuerySet[Job]
     if tab == "at_risk":
         # "<" already leaves out the NULLs; saying so again makes PostgreSQL misjudge the rows.
         return jobs.filter(next_due_at__lt=_at_risk_before(now))
+    if tab == "updates":
+        # Jobs owing a customer an update (after an assessment or a variation), annotated with how
+        # many and the earliest due time; the partial index on open rows answers it.
+        from .customer_updates import jobs_owing_updates
+
+        return jobs_owing_updates(jobs=jobs)
     raise ValueError(f"Unknown tab {tab!r}")
 
 
@@ -193,16 +219,22 @@ def triage_counts(*, user, now: datetime | None = None) -> dict[str, int]:
     counts = {"new": enquiries_new_count(user=user)}
     for tab in ("triage", "mine", "at_risk"):
         counts[tab] = triage_jobs(user=user, tab=tab, now=now).order_by().count()
+    counts["updates"] = jobs_visible_to(user=user).filter(
+        pk__in=UpdateOwed.objects.filter(cleared_at__isnull=True).values("job_id")).count()
     return counts
 
 
-def crew_jobs(*, user, active_only: bool = True) -> QuerySet[Job]:
+def crew_jobs(*, user, active_only: bool = True, search: str = "") -> QuerySet[Job]:
+    """The jobs dispatched to the crew's contractor, optionally found by reference or street."""
     statuses = CREW_ACTIVE_STATUSES if active_only else CREW_VISIBLE_STATUSES
-    return (
-        jobs_visible_to(user=user)
-        .filter(status__in=statuses)
-        .select_related("council", "suburb", "priority", "category")
-    )
+    jobs = jobs_visible_to(user=user).filter(status__in=statuses)
+    search = " ".join(search.split())[:100]
+    if search:
+        if search.upper().startswith("JOB-"):
+            jobs = jobs.filter(reference__istartswith=search)
+        else:
+            jobs = jobs.filter(Q(street_address__icontains=search) | Q(reference__iendswith=search))
+    return jobs.select_related("council", "suburb", "priority", "category")
 
 
 # Contracts and corrections ---------------------------------------------------------------
@@ -274,4 +306,41 @@ def job_facts(*, job: Job) -> dict:
     return {
         "visits": list(job.visits.select_related("by")),
         "resolutions": list(job.resolutions.select_related("by")),
+    }
+
+
+def dispatch_instructions(*, job: Job) -> str:
+    """The case manager's instructions for the crew: the note of the latest dispatch."""
+    log = (StateLog.objects.filter(content_type=ContentType.objects.get_for_model(Job), object_id=job.pk,
+                                   transition="dispatch").order_by("-id").only("description").first())
+    if log is None or not log.description:
+        return ""
+    head, _sep, note = log.description.partition(". ")
+    return note if head.startswith("Dispatched to") else ""
+
+
+def job_fieldwork(*, job: Job, user) -> dict:
+    """The field work and customer updates on the job page: a fixed number of queries however many."""
+    from .customer_updates import job_letters, job_updates, updates_owed_open
+
+    can_set_site_contact = permissions.may_triage(user) and job.is_open
+    if job.dispatched_at is None and job.status in BEFORE_DISPATCH:
+        # Never sent to a crew: no field work or update can exist yet, and the page needs no query for it.
+        return {"assessments": [], "variations": [], "photos": [], "owed": [], "owed_customers": 0,
+                "owed_list": [], "owed_overdue": 0, "updates": [], "letters": [],
+                "can_set_site_contact": can_set_site_contact, "can_update": False}
+    owed = updates_owed_open(job=job)
+    now = timezone.now()
+    return {
+        "assessments": list(job.assessments.select_related("fault_type", "flooding_event", "by")),
+        "variations": list(job.variations.select_related("by")),
+        "photos": list(job.photos.order_by("uploaded_at", "id")),
+        "owed": owed,
+        "owed_customers": len({o.customer_id for o in owed}),
+        "owed_list": list({o.customer_id: o for o in reversed(owed)}.values())[::-1][:20],
+        "owed_overdue": sum(1 for o in owed if o.due_at < now),
+        "updates": job_updates(job=job),
+        "letters": job_letters(job=job),
+        "can_set_site_contact": can_set_site_contact,
+        "can_update": job.status in WORKING_OR_COMPLETED and permissions.may_update_customers(job, user),
     }

@@ -24,8 +24,24 @@ from enquiries.models import Enquiry
 from enquiries.services import enquiry_close, enquiry_reopen
 from enquiries.text import street_key
 
-from .enums import CancelReason, JobEventKind, JobSource, JobStatus
-from .models import Classification, Contract, Job, JobEvent, Resolution, Targets, Visit, targets_for
+from . import states
+from .enums import CancelReason, Complexity, JobEventKind, JobSource, JobStatus, UpdateReason, VariationKind, Weather
+from .models import (
+    Assessment,
+    Classification,
+    Contract,
+    FaultType,
+    FloodedProperty,
+    FloodingEvent,
+    Job,
+    JobEvent,
+    Resolution,
+    ResolutionCode,
+    Targets,
+    Variation,
+    Visit,
+    targets_for,
+)
 from .states import BEFORE_DISPATCH
 
 
@@ -419,34 +435,199 @@ def job_record_arrival(
     return locked
 
 
-def job_record_assessment(*, job: Job, assessment: str, by, expected_version: int | None = None) -> Job:
-    if not assessment.strip():
-        raise ValidationError({"assessment": "Describe what the crew found."})
-    return _job_transition(job=job, name="record_assessment", by=by, expected_version=expected_version,
-                           description=assessment.strip(), assessment=assessment.strip())
+def _check_expected_completion(moment, *, field: str = "expected_completion_at") -> None:
+    if moment is None:
+        raise ValidationError({field: "Say when the work is expected to be finished."})
+    if moment < timezone.now() - timedelta(minutes=5):
+        raise ValidationError({field: "The expected completion cannot be in the past."})
+
+
+def _flooding_property(*, job: Job, event: FloodingEvent, floors: int, by, now) -> tuple[FloodedProperty, bool]:
+    """The property counted once per event: a second job at the same address keeps the first count."""
+    key = street_key(job.street_address) + "|" + " ".join(job.street_address.lower().split())
+    existing = FloodedProperty.objects.filter(event=event, property_key=key).select_related("job").first()
+    if existing is not None:
+        return existing, False
+    return FloodedProperty.objects.create(
+        event=event, property_key=key, street_address=f"{job.street_address}, {job.suburb.name}",
+        habitable_floors=floors, job=job, recorded_at=now, by=permissions.actor_user(by)), True
+
+
+def job_record_assessment(
+    *, job: Job, by, fault_type: FaultType, complexity: str, expected_completion_at, notes: str = "",
+    weather: str = "", habitable_floors: int | None = None, flooding_event: FloodingEvent | None = None,
+    new_flooding_event: dict | None = None, photos: list | None = None, expected_version: int | None = None,
+) -> Job:
+    """'Record assessment': what the crew found (an Assessment fact), with photos; every customer on
+    the job is then owed an update. A flooding event is recorded once and its properties counted once."""
+    from .customer_updates import updates_owed_add
+    from .photos import photos_save
+
+    errors = {}
+    if fault_type.service != job.service:
+        errors["fault_type"] = f"{fault_type.name} is not a {job.get_service_display().lower()} fault."
+    if complexity not in Complexity.values:
+        errors["complexity"] = "Choose low, medium or high."
+    if fault_type.asks_weather and weather not in Weather.values:
+        errors["weather"] = "Say whether it was wet or dry weather (the dry-weather overflow measure)."
+    if not fault_type.asks_weather:
+        weather = ""
+    if fault_type.is_flooding:
+        if habitable_floors is None:
+            errors["habitable_floors"] = "Give the habitable floors affected at this property (0 if none)."
+        if flooding_event is None and not new_flooding_event:
+            errors["flooding_event"] = "Choose the flooding event, or record a new one."
+        if flooding_event is not None and flooding_event.council_id != job.council_id:
+            errors["flooding_event"] = "That flooding event is in another council."
+    else:
+        habitable_floors, flooding_event, new_flooding_event = None, None, None
+    if errors:
+        raise ValidationError(errors)
+    _check_expected_completion(expected_completion_at)
+    summary = f"{fault_type.name}; {Complexity(complexity).label.lower()} complexity"
+    if weather:
+        summary += f"; {Weather(weather).label.lower()}"
+    if notes.strip():
+        summary += f". {notes.strip()}"
+    with transaction.atomic():
+        now = timezone.now()
+        locked = _lock_for(job, "record_assessment", by=by, expected_version=expected_version)
+        event_text = ""
+        if fault_type.is_flooding:
+            if flooding_event is None:
+                flooding_event = FloodingEvent.objects.create(
+                    council_id=locked.council_id, created_by=permissions.actor_user(by), created_at=now,
+                    **new_flooding_event)
+            counted, created = _flooding_property(job=locked, event=flooding_event, floors=habitable_floors,
+                                                  by=by, now=now)
+            event_text = (f"; flooding event “{flooding_event.name}”: {habitable_floors} habitable floor(s) here"
+                          if created else
+                          f"; flooding event “{flooding_event.name}”: this property is already counted "
+                          f"({counted.habitable_floors} floor(s), from {counted.job.reference})")
+        locked = _apply(locked, "record_assessment", by=by, description=summary + event_text,
+                        assessment=summary, expected_completion_at=expected_completion_at)
+        Assessment.objects.create(
+            job=locked, fault_type=fault_type, weather=weather, complexity=complexity,
+            expected_completion_at=expected_completion_at, notes=notes.strip(), flooding_event=flooding_event,
+            habitable_floors=habitable_floors, at=now, by=permissions.actor_user(by))
+        if photos:
+            photos_save(job=locked, photos=photos, stage="assessment", by=by)
+        updates_owed_add(job=locked, reason=UpdateReason.ASSESSMENT, now=now)
+    return locked
 
 
 def job_start_repair(*, job: Job, by, expected_version: int | None = None, note: str = "") -> Job:
     return _job_transition(job=job, name="start_repair", by=by, expected_version=expected_version, description=note)
 
 
+def job_record_variation(
+    *, job: Job, by, kind: str, reason: str, expected_completion_at, expected_version: int | None = None,
+    photos: list | None = None,
+) -> Variation:
+    """'Record variation': the scope or timeframe changed. A logged event on the job (not a status
+    change), allowed to whoever may work the job on site while it is assessed or in repair; every
+    customer on the job is owed another update."""
+    from .customer_updates import updates_owed_add
+    from .photos import photos_save
+
+    errors = {}
+    if kind not in VariationKind.values:
+        errors["kind"] = "Choose what changed: scope, timeframe or both."
+    if not reason.strip():
+        errors["reason"] = "Say why the work changed."
+    if errors:
+        raise ValidationError(errors)
+    _check_expected_completion(expected_completion_at)
+    with transaction.atomic():
+        locked = _lock(job, by=by, expected_version=expected_version,
+                       allowed=lambda j, user: permissions.may_work_job_on_site(j, user))
+        if not states.may_vary(locked):
+            raise ActionNotAvailable(states.may_vary.message)
+        now = timezone.now()
+        previous = locked.expected_completion_at
+        locked.expected_completion_at = expected_completion_at
+        _save(locked, by)
+        variation = Variation.objects.create(job=locked, kind=kind, reason=reason.strip(),
+                                             expected_completion_at=expected_completion_at, at=now,
+                                             by=permissions.actor_user(by))
+        was = f" (was {timezone.localtime(previous):%d/%m/%Y %H:%M})" if previous else ""
+        JobEvent.objects.create(
+            job=locked, kind=JobEventKind.VARIATION, at=now, by=permissions.actor_user(by),
+            text=f"{VariationKind(kind).label}: {reason.strip()}. Expected completion "
+                 f"{timezone.localtime(expected_completion_at):%d/%m/%Y %H:%M}{was}.")
+        if photos:
+            photos_save(job=locked, photos=photos, stage="variation", by=by)
+        updates_owed_add(job=locked, reason=UpdateReason.VARIATION, variation=variation, now=now)
+    return variation
+
+
+def job_add_photos(*, job: Job, by, photos: list, expected_version: int | None = None) -> list:
+    """Photos on their own (during the repair, say): whoever may work the job on site, while it is open."""
+    from .photos import photos_save
+
+    if not photos:
+        raise ValidationError({"photos": "Choose at least one photo."})
+    with transaction.atomic():
+        locked = _lock(job, by=by, expected_version=expected_version,
+                       allowed=lambda j, user: permissions.may_work_job_on_site(j, user))
+        if locked.status not in states.WORKING + [JobStatus.COMPLETED]:
+            raise ActionNotAvailable(f"{locked.reference} is {locked.get_status_display().lower()}.")
+        _save(locked, by)  # a resent form (same version) adds nothing twice
+        saved = photos_save(job=locked, photos=photos, stage=locked.status, by=by)
+        JobEvent.objects.create(job=locked, kind=JobEventKind.PHOTOS, by=permissions.actor_user(by),
+                                text=f"{len(saved)} photo(s) added")
+    return saved
+
+
 def job_complete(
     *, job: Job, by, completed_at=None, backdate_reason: str = "", expected_version: int | None = None, note: str = "",
+    code: ResolutionCode | None = None, photos: list | None = None,
 ) -> Job:
     """'Complete job': a Resolution row; the confirmed resolution time the measures use."""
+    from .photos import photos_save
+
     completed_at, now = _site_time(
         job, completed_at, field="completed_at", reason=backdate_reason, what="completion time",
         not_before=job.attended_at, not_before_message="The job cannot be completed before the crew arrived.",
     )
+    if code is not None and code.service and code.service != job.service:
+        raise ValidationError({"code": f"{code.name} is not a {job.get_service_display().lower()} resolution."})
+    label = f" ({code.name})" if code is not None else ""
     description = _with_note(
-        f"Resolved {timezone.localtime(completed_at):%d/%m/%Y %H:%M}"
+        f"Resolved{label} {timezone.localtime(completed_at):%d/%m/%Y %H:%M}"
         f"{_recorded_text(completed_at, now, backdate_reason)}", note)
     with transaction.atomic():
         locked = _job_transition(job=job, name="complete", by=by, expected_version=expected_version,
                                  description=description, completed_at=completed_at)
         Resolution.objects.create(job=locked, resolved_at=completed_at, by=permissions.actor_user(by),
-                                  recorded_at=now, backdate_reason=backdate_reason.strip(), note=note.strip())
+                                  recorded_at=now, backdate_reason=backdate_reason.strip(), note=note.strip(),
+                                  code=code)
         StateLog.objects.filter(pk=_latest_log(locked).pk).update(timestamp=completed_at)
+        if photos:
+            photos_save(job=locked, photos=photos, stage="completion", by=by)
+    return locked
+
+
+def job_set_site_contact(*, job: Job, by, customer, access_notes: str = "", expected_version: int | None = None) -> Job:
+    """The case manager marks the customer the crew may ring (need to know; None for nobody) and
+    writes the access notes the crew reads on the job card."""
+    with transaction.atomic():
+        locked = _lock(job, by=by, expected_version=expected_version,
+                       allowed=lambda j, user: permissions.may_triage(user))
+        if customer is not None and not Enquiry.objects.filter(job=locked, customer=customer).exists():
+            raise ValidationError({"customer": "That customer is not on this job."})
+        changes = []
+        if customer != locked.site_contact:
+            changes.append(f"Site contact: {customer.name} (the crew sees their phone and e-mail)" if customer
+                           else "Site contact removed: the crew sees no customer's contact details")
+        if access_notes.strip() != locked.access_notes:
+            changes.append(f"Access notes: {access_notes.strip() or 'removed'}")
+        locked.site_contact = customer
+        locked.access_notes = access_notes.strip()
+        _save(locked, by)
+        if changes:
+            JobEvent.objects.create(job=locked, kind=JobEventKind.SITE_CONTACT, by=permissions.actor_user(by),
+                                    text="; ".join(changes))
     return locked
 
 

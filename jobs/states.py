@@ -31,6 +31,11 @@ def no_callback_outstanding(job) -> bool:
     return not job.enquiries.filter(callback_requested=True).exists()
 
 
+def may_vary(job) -> bool:
+    """A variation changes work under way: after the assessment, until the job is complete."""
+    return job.status in (JobStatus.ASSESSED, JobStatus.IN_REPAIR)
+
+
 def status_after_categorise(job, **kwargs):
     return JobStatus.TRIAGED if job.status == JobStatus.LOGGED else job.status
 
@@ -56,3 +61,4 @@ never_attended.message = (
     "Exclude it from the measures instead, with a reason."
 )
 no_callback_outstanding.message = "A customer asked for a call-back: ring them before closing the call ticket."
+may_vary.message = "A variation is recorded after the assessment and before the job is complete."

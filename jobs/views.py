@@ -79,6 +79,7 @@ def _detail_context(request, job: Job, note_form: NoteForm) -> dict:
         "actions": selectors.job_actions(job=job, user=request.user),
         "corrections": selectors.job_corrections(job=job, user=request.user, enquiry_count=len(enquiries)),
         "facts": selectors.job_facts(job=job),
+        "fieldwork": selectors.job_fieldwork(job=job, user=request.user),
         "can_note": _may_note(request.user),
         "note_form": note_form,
         "show_enquiry_links": permissions.may_view_enquiries(request.user),
@@ -89,6 +90,10 @@ def _detail_context(request, job: Job, note_form: NoteForm) -> dict:
 @require_GET
 def job_detail(request, reference):
     job = _job_or_404(request.user, reference)
+    if permissions.is_crew(request.user):
+        from .crew_views import crew_job_context
+
+        return render(request, "jobs/crew_job.html", crew_job_context(request, job))
     return render(request, "jobs/job_detail.html", _detail_context(request, job, NoteForm(submitter=request.user)))
 
 
@@ -113,6 +118,8 @@ def triage(request):
         if sort not in TRIAGE_SORTS:
             sort = "due"
         jobs = selectors.triage_jobs(user=request.user, tab=tab).order_by(*TRIAGE_SORTS[sort])
+        if tab == "updates" and sort == "due":
+            jobs = jobs.order_by("owed_due_at", "id")
         paginator = Paginator(jobs, 50)
         paginator.count = counts[tab]  # already counted for the tab, do not count twice
         context["jobs_page"] = paginator.get_page(request.GET.get("page"))
@@ -123,12 +130,20 @@ def triage(request):
 @role_required(permissions.is_crew)
 @require_GET
 def crew_queue(request):
+    """Most urgent first: overdue, then the next due; a search by reference or street."""
     show = request.GET.get("show", "active")
-    jobs = selectors.crew_jobs(user=request.user, active_only=show != "all").order_by(
-        F("next_due_at").asc(nulls_last=True), "-id"
-    )
-    page = Paginator(jobs, 30).get_page(request.GET.get("page"))
-    return render(request, "jobs/crew_queue.html", {"jobs_page": page, "show": show})
+    search = request.GET.get("q", "")
+    jobs = selectors.crew_jobs(user=request.user, active_only=show != "all", search=search)
+    if show == "all":
+        # Every job the contractor ever had: newest first, keyset paging, no count (years of jobs).
+        page = keyset_page(jobs, time_field="notified_at", after=request.GET.get("after"),
+                           before=request.GET.get("before"), per_page=30, with_count=False)
+        return render(request, "jobs/crew_queue.html", {"keyset": page, "rows": page.rows, "show": show,
+                                                        "q": search})
+    page = Paginator(jobs.order_by(F("next_due_at").asc(nulls_last=True), "-id"), 30).get_page(
+        request.GET.get("page"))
+    return render(request, "jobs/crew_queue.html", {"jobs_page": page, "rows": page.object_list, "show": show,
+                                                    "q": search})
 
 
 @role_required(permissions.may_triage)
@@ -177,14 +192,14 @@ def _job_action(request, reference, *, form_class, service, success, template="j
     if transition is not None:
         method = getattr(job, transition)
         if not has_transition_perm(method, request.user):
-            if can_proceed(method):
+            if can_proceed(method) or not services._permitted(getattr(Job, transition), job, request.user):
                 raise PermissionDenied
             if request.method == "GET":
                 messages.warning(request, f"{job.reference} is {job.get_status_display().lower()}: "
                                           f"that action is not available now.")
                 return redirect("jobs:job-detail", reference=job.reference)
     if request.method == "POST":
-        form = form_class(request.POST, job=job, **form_kwargs)
+        form = form_class(request.POST, request.FILES, job=job, **form_kwargs)
         if form.is_valid():
             try:
                 service(job=job, by=request.user, expected_version=form.cleaned_data["version"],

@@ -68,6 +68,12 @@ def end_stray_database_sessions(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def private_media_in_a_temporary_folder(settings, tmp_path_factory):
+    # Photos and letters are written for real; never into the project's private-media folder.
+    settings.PRIVATE_MEDIA_ROOT = tmp_path_factory.mktemp("private-media")
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     # Tests override values only: the slow production hasher would dominate the run.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -11,7 +11,7 @@ from enquiries.models import Customer, Enquiry, IssueType
 from enquiries.text import phone_digits, street_key
 from jobs.due_dates import due_dates_for
 from jobs.enums import KpiClass
-from jobs.models import Category, Contract, Job, Priority
+from jobs.models import Category, Contract, FaultType, Job, Priority
 
 PASSWORD = "test-pass-2026"
 
@@ -239,3 +239,63 @@ class ComplaintFactory(factory.django.DjangoModelFactory):
             complaint.refresh_next_due()
         complaint.save()
         return complaint
+class FaultTypeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FaultType
+        django_get_or_create = ("service", "code")
+
+    service = Service.WATER_SUPPLY
+    code = "burst_main"
+    name = "Burst main"
+
+
+def assessment_kwargs(*, service: str = Service.WATER_SUPPLY, hours: int = 6, **overrides) -> dict:
+    """What 'Record assessment' needs beyond the job: a fault type of the service, complexity, expected completion."""
+    codes = {Service.WATER_SUPPLY: "burst_main", Service.WASTEWATER: "blockage", Service.STORMWATER: "blocked_inlet"}
+    kwargs = {
+        "fault_type": FaultTypeFactory(service=service, code=codes[service], name=codes[service].replace("_", " ")),
+        "complexity": "medium",
+        "expected_completion_at": timezone.now() + dt.timedelta(hours=hours),
+    }
+    kwargs.update(overrides)
+    return kwargs
+
+
+def image_bytes(*, fmt: str = "JPEG", size=(64, 48), color=(200, 30, 30), exif: bytes | None = None) -> bytes:
+    """A small real image, as a phone would send it (optionally with EXIF, e.g. a GPS position)."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    image = Image.new("RGB", size, color)
+    if exif is not None:
+        image.save(out, fmt, exif=exif)
+    else:
+        image.save(out, fmt)
+    return out.getvalue()
+
+
+def photo_for(job, *, by=None, stage: str = "assessment"):
+    """A stored photo on the job, through the same code the crew's upload uses."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from jobs.photos import photos_check, photos_save
+
+    upload = SimpleUploadedFile("site.jpg", image_bytes(), content_type="image/jpeg")
+    from accounts.permissions import SYSTEM
+
+    return photos_save(job=job, photos=photos_check([upload]), stage=stage, by=by or SYSTEM)[0]
+
+
+def letter_for(job, *, by=None):
+    """A ready letter PDF on the job (the real rendering is tested on its own)."""
+    from django.core.files.base import ContentFile
+
+    from jobs.models import CustomerUpdate, Letter
+
+    update = CustomerUpdate.objects.create(job=job, reason="other", issue="Burst main", message="We are on it.")
+    letter = Letter(job=job, update=update, status="ready", pages=1)
+    letter.file.save("letters.pdf", ContentFile(b"%PDF-1.4\n%fake\n"), save=False)
+    letter.save()
+    return letter

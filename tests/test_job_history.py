@@ -14,7 +14,7 @@ from enquiries.enums import EnquiryStatus
 from jobs import services
 from jobs.enums import CancelReason, JobEventKind, JobStatus, KpiClass
 from jobs.models import Classification, Job, JobEvent, Resolution, ServiceLevel, Visit
-from tests.factories import CategoryFactory, EnquiryFactory, PriorityFactory
+from tests.factories import CategoryFactory, EnquiryFactory, PriorityFactory, assessment_kwargs
 
 
 @pytest.fixture
@@ -48,8 +48,8 @@ def story(council, suburb, leak, contractor, casemanager_user, crew_user, p2, ma
                                                                  by=casemanager_user),
             JobStatus.DISPATCHED: lambda j: services.job_dispatch(job=j, contractor=contractor, by=casemanager_user),
             JobStatus.ATTENDED: lambda j: services.job_record_arrival(job=j, by=crew_user),
-            JobStatus.ASSESSED: lambda j: services.job_record_assessment(job=j, assessment="Cracked main",
-                                                                         by=crew_user),
+            JobStatus.ASSESSED: lambda j: services.job_record_assessment(job=j, by=crew_user,
+                                                                         **assessment_kwargs()),
             JobStatus.IN_REPAIR: lambda j: services.job_start_repair(job=j, by=crew_user),
             JobStatus.COMPLETED: lambda j: services.job_complete(job=j, by=crew_user),
             JobStatus.CLOSED: lambda j: services.job_close(job=j, by=casemanager_user),
@@ -93,7 +93,7 @@ def test_reopen_keeps_the_earlier_resolution_and_a_new_completion_adds_one(story
 
     job = services.job_dispatch(job=job, contractor=story.contractor, by=story.manager)
     job = services.job_record_arrival(job=job, by=story.crew)
-    job = services.job_record_assessment(job=job, assessment="Second leak", by=story.crew)
+    job = services.job_record_assessment(job=job, by=story.crew, **assessment_kwargs(notes="Second leak"))
     job = services.job_complete(job=job, by=story.crew)
     resolutions = list(Resolution.objects.filter(job=job).values_list("resolved_at", flat=True))
     assert resolutions[0] == first_resolution

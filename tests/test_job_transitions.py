@@ -8,7 +8,7 @@ from enquiries.enums import EnquiryStatus
 from jobs import services
 from jobs.enums import CREW_VISIBLE_STATUSES, CancelReason, JobStatus, Stage
 from jobs.models import Job
-from tests.factories import EnquiryFactory, JobFactory
+from tests.factories import EnquiryFactory, JobFactory, assessment_kwargs
 
 
 @pytest.fixture
@@ -46,7 +46,7 @@ CASES = [
      JobStatus.ALLOCATED, JobStatus.DISPATCHED, "casemanager", "crew"),
     ("record_arrival", lambda job, by, d: services.job_record_arrival(job=job, by=by),
      JobStatus.DISPATCHED, JobStatus.ATTENDED, "crew", "other_crew"),
-    ("record_assessment", lambda job, by, d: services.job_record_assessment(job=job, assessment="Cracked main", by=by),
+    ("record_assessment", lambda job, by, d: services.job_record_assessment(job=job, by=by, **assessment_kwargs()),
      JobStatus.ATTENDED, JobStatus.ASSESSED, "crew", "callcentre"),
     ("start_repair", lambda job, by, d: services.job_start_repair(job=job, by=by),
      JobStatus.ASSESSED, JobStatus.IN_REPAIR, "crew", "other_crew"),
@@ -187,7 +187,7 @@ def test_whole_journey_through_the_five_stages_with_enquiries_following(
     assert job.stage == Stage.ENQUIRY
     job = services.job_record_arrival(job=job, by=crew_user)
     assert job.stage == Stage.UPDATES and job.next_due_at == job.resolution_due_at
-    job = services.job_record_assessment(job=job, assessment="Cracked 100 mm main", by=crew_user)
+    job = services.job_record_assessment(job=job, by=crew_user, **assessment_kwargs())
     job = services.job_start_repair(job=job, by=crew_user)
     assert job.stage == Stage.MANAGE
     job = services.job_complete(job=job, by=crew_user)
@@ -348,7 +348,7 @@ def test_arrival_and_completion_times_must_fall_between_notification_and_now(dep
             services.job_record_arrival(job=job, by=crew_user, arrived_at=bad)
     job = services.job_record_arrival(job=job, by=crew_user, arrived_at=job.notified_at + timedelta(minutes=30),
                                        backdate_reason="Recorded back at the depot")
-    job = services.job_record_assessment(job=job, assessment="Cracked main", by=crew_user)
+    job = services.job_record_assessment(job=job, by=crew_user, **assessment_kwargs())
     with pytest.raises(ValidationError):
         services.job_complete(job=job, by=crew_user, completed_at=job.notified_at + timedelta(minutes=10))
 

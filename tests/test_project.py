@@ -108,6 +108,13 @@ def test_seed_demo_is_idempotent_and_gives_every_page_something(settings):
     assert Job.objects.filter(is_urgent__isnull=False).exclude(kpi_class="").exists()
     assert ConnectionCount.objects.count() == 5 * 3 * 3 and Contract.objects.filter(is_usual=True).count() == 15
     assert set(Job.objects.values_list("status", flat=True)) == set(JobStatus.values)
+    from jobs.models import CustomerUpdate, FloodedProperty, JobPhoto, Letter, UpdateOwed, Variation
+
+    assert Variation.objects.exists() and JobPhoto.objects.exists()
+    assert Letter.objects.filter(status="ready").exists() and CustomerUpdate.objects.filter(to_everyone=True).exists()
+    assert UpdateOwed.objects.filter(cleared_at__isnull=True).exists()  # the triage tab has something
+    assert FloodedProperty.objects.count() == 2  # three jobs, two houses
+    assert Job.objects.filter(site_contact__isnull=False).exists()
     call_command("seed_demo", stdout=open(os.devnull, "w"))
     assert (Enquiry.objects.count(), Job.objects.count()) == counts
     from accounts.models import User

@@ -5,7 +5,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from complaints.models import ComplaintAction
 from jobs.enums import JobStatus
-from tests.factories import ComplaintFactory, CustomerFactory, EnquiryFactory, JobFactory
+from tests.factories import ComplaintFactory, CustomerFactory, EnquiryFactory, JobFactory, letter_for, photo_for
 
 ROLES = ["callcentre", "casemanager", "crew", "analyst", "admin"]
 
@@ -42,6 +42,20 @@ MATRIX = {
     "jobs:job-unlink": ("job", {"casemanager": 302}),  # no enquiry to unlink
     "jobs:job-exclude": ("job", {"casemanager": 302}),  # not attended: nothing to exclude
     "jobs:job-note": ("job", {"callcentre": 405, "casemanager": 405, "crew": 405, "analyst": 405}),
+    # The crew's steps on a dispatched job: arrival is open to the crew (and a case manager for
+    # them); the later steps are not available yet, so those who may take them go back to the job.
+    "jobs:job-arrive": ("job", {"casemanager": 200, "crew": 200}),
+    "jobs:job-assess": ("job", {"casemanager": 302, "crew": 302}),
+    "jobs:job-start-repair": ("job", {"casemanager": 302, "crew": 302}),
+    "jobs:job-complete": ("job", {"casemanager": 302, "crew": 302}),
+    "jobs:job-variation": ("job", {"casemanager": 302, "crew": 302}),  # not assessed yet
+    "jobs:job-photos-add": ("job", {"casemanager": 200, "crew": 200}),
+    "jobs:job-photo": ("photo", {"callcentre": 200, "casemanager": 200, "crew": 200, "analyst": 200}),
+    "jobs:job-photo-thumb": ("photo", {"callcentre": 200, "casemanager": 200, "crew": 200, "analyst": 200}),
+    "jobs:job-letter": ("letter", {"callcentre": 200, "casemanager": 200, "crew": 200, "analyst": 200}),
+    "jobs:job-site-contact": ("job", {"casemanager": 200}),
+    "jobs:job-update": ("job", {"casemanager": 200, "crew": 200}),
+    "jobs:customer-history": ("customer", {"callcentre": 200, "casemanager": 200}),
     "reporting:dashboard": (None, {"analyst": 200}),
     "reporting:figure-detail": (None, {"analyst": 400}),  # which figure, council and period: none given
     "reporting:export-jobs": (None, {"analyst": 200}),
@@ -105,9 +119,14 @@ def objects(council, suburb, contractor, casemanager_user, p2, main_leak, leak, 
     complaint = ComplaintFactory(council=council, customer=customer, job=job)
     step = ComplaintAction.objects.create(complaint=complaint, text="Call back", owner=casemanager_user,
                                           due_on=complaint.received_at.date(), created_by=casemanager_user)
+    enquiry.job = job
+    enquiry.save(update_fields=["job"])
+    photo = photo_for(job)
+    letter = letter_for(job)
     return {"customer": [customer.pk], "enquiry": [enquiry.reference], "job": [job.reference],
             "report": [report.reference], "complaint": [complaint.reference],
-            "complaint_step": [complaint.reference, step.pk]}
+            "complaint_step": [complaint.reference, step.pk],
+            "photo": [job.reference, photo.pk], "letter": [job.reference, letter.pk]}
 
 
 def _url(name, key, objects):
@@ -138,6 +157,13 @@ OUT_OF_SCOPE = [
     ("callcentre", "jobs:job-detail", "other_job"),
     ("crew", "jobs:job-detail", "other_job"),
     ("crew", "jobs:job-detail", "undispatched_job"),
+    ("crew", "jobs:job-arrive", "other_job"),
+    ("crew", "jobs:job-update", "other_job"),
+    ("crew", "jobs:job-photos-add", "other_job"),
+    ("crew", "jobs:job-photo", "other_photo"),
+    ("crew", "jobs:job-photo-thumb", "other_photo"),
+    ("crew", "jobs:job-letter", "other_letter"),
+    ("callcentre", "jobs:customer-history", "other_customer"),
     ("casemanager", "jobs:job-detail", "missing_job"),
     ("casemanager", "enquiries:enquiry-detail", "missing_enquiry"),
     ("callcentre", "complaints:complaint-detail", "other_complaint"),
@@ -154,8 +180,10 @@ def foreign(other_council, other_suburb, other_contractor, leak):
                            contractor=other_contractor)
     undispatched = JobFactory(council=other_council, suburb=other_suburb, status=JobStatus.ALLOCATED)
     other_complaint = ComplaintFactory(council=other_council, customer=customer, job=other_job)
+    photo, letter = photo_for(other_job), letter_for(other_job)
     return {
         "other_complaint": [other_complaint.reference], "missing_complaint": ["CMP-2026-999999"],
+        "other_photo": [other_job.reference, photo.pk], "other_letter": [other_job.reference, letter.pk],
         "other_enquiry": [enquiry.reference], "other_customer": [customer.pk], "other_job": [other_job.reference],
         "undispatched_job": [undispatched.reference], "missing_job": ["JOB-2026-999999"],
         "missing_enquiry": ["ENQ-2026-999999"],
@@ -203,12 +231,23 @@ ACTORS = {
     "complaints:complaint-reopen": {"casemanager"},
     "complaints:complaint-withdraw": {"callcentre", "casemanager"},
     "complaints:action-done": {"casemanager"},
+    "jobs:job-arrive": {"casemanager", "crew"},
+    "jobs:job-assess": {"casemanager", "crew"},
+    "jobs:job-start-repair": {"casemanager", "crew"},
+    "jobs:job-complete": {"casemanager", "crew"},
+    "jobs:job-variation": {"casemanager", "crew"},
+    "jobs:job-photos-add": {"casemanager", "crew"},
+    "jobs:job-update": {"casemanager", "crew"},
+    "jobs:job-site-contact": {"casemanager"},
 }
 # Actions that the test job (dispatched, no enquiry, nothing to merge into) cannot take:
 # reopen (it is open), change service (dispatched), unlink (no enquiry), exclude (not
 # attended), merge (no second job in the payload).
+# The crew's later steps wait for an arrival or assessment; photos and updates need their own fields
+# (tested in test_fieldwork.py and test_customer_updates.py).
 NOT_AVAILABLE_ON_THE_TEST_JOB = {"jobs:job-reopen", "jobs:job-service", "jobs:job-unlink", "jobs:job-exclude",
-                                 "jobs:job-merge"}
+                                 "jobs:job-merge", "jobs:job-assess", "jobs:job-start-repair", "jobs:job-complete",
+                                 "jobs:job-variation", "jobs:job-photos-add", "jobs:job-update"}
 OBJECT_URLS = sorted(name for name, (key, _expected) in MATRIX.items() if key)
 
 

@@ -22,9 +22,10 @@ from enquiries import services as enquiry_services
 from enquiries.enums import ContactChannel, ReceivedChannel
 from enquiries.models import Enquiry, IssueType
 from jobs import services as job_services
+from jobs.customer_updates import PREFERRED, customer_update_log, letter_render, update_prefill
 from jobs.due_dates import due_dates_for
-from jobs.enums import CancelReason, JobSource, JobStatus
-from jobs.models import Category, Contract, Job, JobEvent, Priority
+from jobs.enums import CancelReason, JobSource, JobStatus, LetterStatus
+from jobs.models import Category, Contract, FaultType, Job, JobEvent, Letter, Priority
 
 from .places import COUNCILS, FIRST_NAMES, LAST_NAMES
 
@@ -91,6 +92,25 @@ def _at(moment: datetime):
     JobEvent.objects.filter(id__gt=before_event).update(at=moment)
 
 
+def _demo_photos(rng: random.Random, count: int) -> list:
+    """Phone-sized stand-ins for site photos (a coloured frame with a label), through the real checks."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image, ImageDraw
+
+    from jobs.photos import photos_check
+
+    uploads = []
+    for n in range(count):
+        image = Image.new("RGB", (960, 720), (rng.randint(60, 120), rng.randint(80, 140), rng.randint(90, 160)))
+        ImageDraw.Draw(image).text((40, 40), f"Site photo {n + 1}", fill=(255, 255, 255))
+        out = io.BytesIO()
+        image.save(out, "JPEG", quality=80)
+        uploads.append(SimpleUploadedFile(f"site-{n + 1}.jpg", out.getvalue(), "image/jpeg"))
+    return photos_check(uploads)
+
+
 class DemoActivity:
     def __init__(self, *, users: dict[str, User], organisations: dict[str, Organisation], seed: int = 2026):
         self.rng = random.Random(seed)
@@ -111,6 +131,28 @@ class DemoActivity:
 
     def _weighted(self, weights: dict):
         return self.rng.choices(list(weights), weights=list(weights.values()))[0]
+
+    def _assessment(self, job: Job) -> dict:
+        """A plausible assessment for the job's service (the flooding ones join one storm)."""
+        fault = self.rng.choice(list(FaultType.objects.filter(service=job.service, is_flooding=False)))
+        kwargs = {
+            "fault_type": fault, "complexity": self.rng.choice(["low", "medium", "medium", "high"]),
+            "expected_completion_at": timezone.now() + timedelta(hours=self.rng.choice([4, 8, 24, 48])),
+            "notes": self.rng.choice([
+                "Cracked 100 mm cast iron main, excavation needed.", "Failed joint on service pipe.",
+                "Root intrusion in the lateral, cutter and CCTV needed.", "Sump full of leaves, cleared partly.",
+            ]),
+        }
+        if fault.asks_weather:
+            kwargs["weather"] = self.rng.choice(["dry", "wet"])
+        return kwargs
+
+    def _update(self, job: Job, by: User, *, channel: str = ContactChannel.PHONE) -> None:
+        """The case manager's update to every customer on the job, prefilled from the assessment."""
+        prefill = update_prefill(job=job)
+        customer_update_log(job=job, by=by, issue=prefill.issue, complexity=prefill.complexity,
+                            expected_completion_at=prefill.expected_completion_at, message=prefill.message,
+                            channel=channel)
 
     def _call_centre(self, code: str) -> User:
         return self.users["callcentre" if code == "WCC" else f"callcentre-{code.lower()}"]
@@ -243,11 +285,11 @@ class DemoActivity:
         if target == JobStatus.ATTENDED:
             return
         with _at(steps[JobStatus.ASSESSED]):
-            job = job_services.job_record_assessment(
-                job=job, by=crew, assessment=self.rng.choice([
-                    "Cracked 100 mm cast iron main, excavation needed.", "Failed joint on service pipe.",
-                    "Root intrusion in the lateral, cutter and CCTV needed.", "Sump full of leaves, cleared partly.",
-                ]))
+            job = job_services.job_record_assessment(job=job, by=crew, **self._assessment(job))
+        if target != JobStatus.ASSESSED or self.rng.random() < 0.4:
+            # Most customers were told; some assessed jobs still owe their update (the triage tab).
+            with _at(steps[JobStatus.ASSESSED] + timedelta(minutes=self.rng.randint(20, 90))):
+                self._update(job, manager)
         if target == JobStatus.ASSESSED:
             return
         with _at(steps[JobStatus.IN_REPAIR]):
@@ -337,13 +379,86 @@ class DemoActivity:
         with _at(received + timedelta(minutes=35)):
             job_services.job_merge(job=duplicate, into=survivor, by=manager, reason="Same burst, two callers")
 
+    def _fieldwork(self) -> None:
+        """Stages 2-3 at a glance: variations, photos, site contacts, updates by every channel with
+        their letters, and a storm whose flooding spans several jobs (each property counted once)."""
+        manager = self.users["casemanager"]
+        for job in Job.objects.filter(status=JobStatus.IN_REPAIR).order_by("id")[:4]:
+            crew = self.crews[job.contractor_id]
+            with _at(self.now - timedelta(minutes=self.rng.randint(30, 90))):
+                job_services.job_record_variation(
+                    job=job, by=crew, kind=self.rng.choice(["scope", "timeframe", "both"]),
+                    reason=self.rng.choice(["A second break found under the kerb.",
+                                            "Parts on back order until tomorrow.",
+                                            "Traffic management only allowed after 7 pm."]),
+                    expected_completion_at=self.now + timedelta(hours=self.rng.choice([12, 24, 36])))
+                job_services.job_add_photos(job=job, by=crew, photos=_demo_photos(self.rng, 2))
+        # Updates by each customer's own channel (e-mails, texts and a letter PDF) on the latest jobs.
+        working = [JobStatus.ASSESSED, JobStatus.IN_REPAIR, JobStatus.COMPLETED]
+        by_letter = Job.objects.filter(status__in=working, enquiries__customer__preferred_channel="letter")
+        by_message = Job.objects.filter(status__in=working, enquiries__customer__preferred_channel__in=["email", "sms"]
+                                        ).exclude(pk__in=by_letter.values("pk"))
+        for job in list(by_letter.distinct().order_by("-id")[:2]) + list(by_message.distinct().order_by("-id")[:3]):
+            with _at(self.now - timedelta(minutes=self.rng.randint(5, 25))):
+                self._update(job, manager, channel=PREFERRED)
+        # Their task renders the letters after the commit; seeding inside a transaction (a test) renders them here.
+        for letter_id in Letter.objects.filter(status=LetterStatus.PENDING).values_list("pk", flat=True):
+            letter_render(letter_id=letter_id)
+        for job in Job.objects.filter(status=JobStatus.DISPATCHED).order_by("id")[:3]:
+            customer = job.enquiries.select_related("customer").first().customer
+            job_services.job_set_site_contact(job=job, by=manager, customer=customer)
+        self._storm(manager)
+
+    def _storm(self, manager: User) -> None:
+        """A stormwater flooding event on three Kilbirnie properties, two of them reported twice."""
+        council = self.organisations["WCC"]
+        issue = self.issue_types[("stormwater", "flooding")]
+        category = Category.objects.filter(service="stormwater", kpi_class="stormwater_flooding").first()
+        priority = self.priorities["P2"]
+        contractor = Contract.objects.filter(council=council, service="stormwater", is_usual=True).get().contractor
+        crew = self.crews[contractor.pk]
+        flooding = FaultType.objects.get(service="stormwater", is_flooding=True)
+        start = self.now - timedelta(hours=7)
+        event = None
+        houses = [("Kilbirnie", "Evans Bay Parade", -41.3175, 174.7945, 1), ("Kilbirnie", "Evans Bay Parade", -41.3175,
+                  174.7945, 1), ("Kilbirnie", "Onepu Road", -41.3190, 174.7930, 2)]
+        for n, (suburb, street, lat, lng, floors) in enumerate(houses):
+            received = start + timedelta(minutes=20 * n)
+            enquiry = self._log(code="WCC", service="stormwater", issue=issue, received_at=received,
+                                place=(suburb, street, lat, lng))
+            with _at(received + timedelta(minutes=10)):
+                job = job_services.job_create_from_enquiries(enquiries=[enquiry], by=manager)
+                # Two callers at the same house: same address on both jobs, counted once in the event.
+                number = 12 if n < 2 else 7
+                job = job_services.job_update_location(
+                    job=job, by=manager, street_address=f"{number} {street}", suburb=job.suburb,
+                    latitude=Decimal(f"{lat:.6f}"), longitude=Decimal(f"{lng:.6f}"))
+                job = job_services.job_categorise(job=job, category=category, priority=priority, by=manager)
+                job = job_services.job_allocate(job=job, case_manager=manager, by=manager)
+                job = job_services.job_dispatch(job=job, contractor=contractor, by=manager,
+                                                note="Storm: check habitable floors.")
+            with _at(received + timedelta(minutes=50)):
+                job = job_services.job_record_arrival(job=job, by=crew)
+            with _at(received + timedelta(minutes=70)):
+                new_event = None if event else {"name": "Storm of " + f"{timezone.localtime(start):%-d %B}",
+                                                "area": "Kilbirnie: Evans Bay Parade and Onepu Road",
+                                                "started_at": start}
+                job = job_services.job_record_assessment(
+                    job=job, by=crew, fault_type=flooding, complexity="medium",
+                    expected_completion_at=self.now + timedelta(hours=10), notes="Water through the ground floor.",
+                    habitable_floors=floors, flooding_event=event, new_flooding_event=new_event,
+                    photos=_demo_photos(self.rng, 1))
+                event = event or job.assessments.get().flooding_event
+
     def run(self) -> int:
         jobs = [status for status, count in STATUS_MIX for _ in range(count)]
         self.rng.shuffle(jobs)
-        # Acknowledgement e-mails would flood the console: keep them in memory while seeding.
-        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+        # Acknowledgement e-mails and update texts would flood the console: keep them in memory while seeding.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+                               SMS_BACKEND="common.sms.LocmemBackend"):
             for target in jobs:
                 self._job(target)
             self._loose_enquiries()
             self._corrections()
+            self._fieldwork()
         return Enquiry.objects.count()

@@ -59,6 +59,8 @@ class Resolution(_AppendOnly):
     recorded_at = models.DateTimeField(default=timezone.now, editable=False)
     backdate_reason = models.CharField(max_length=200, blank=True)
     note = models.TextField(blank=True)
+    code = models.ForeignKey("jobs.ResolutionCode", on_delete=models.PROTECT, null=True, blank=True,
+                             related_name="+", verbose_name="resolution code")
 
     class Meta:
         ordering = ["resolved_at", "id"]

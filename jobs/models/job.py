@@ -85,6 +85,15 @@ class Job(ConcurrentTransitionMixin, VersionLockMixin, models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancel_reason = models.CharField(max_length=30, choices=CancelReason.choices, blank=True)
     assessment = models.TextField(blank=True)
+    expected_completion_at = models.DateTimeField(
+        null=True, blank=True, editable=False,
+        help_text="The crew's latest expectation: from the assessment, then each variation.")
+    access_notes = models.TextField(
+        blank=True, editable=False,
+        help_text="For the crew: gate codes, dogs, where to park, which door.")
+    site_contact = models.ForeignKey(
+        "enquiries.Customer", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False,
+        help_text="The customer the crew may ring: their phone and e-mail are shown to the crew.")
     merged_into = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, editable=False,
                                     related_name="merged_jobs")
     excluded_from_measures = models.BooleanField(default=False, editable=False)
@@ -234,7 +243,7 @@ class Job(ConcurrentTransitionMixin, VersionLockMixin, models.Model):
         target=JobStatus.ATTENDED,
         conditions=[states.has_contractor],
         permission=permissions.may_work_job_on_site,
-        custom={"order": 4, "label": "Record arrival"},
+        custom={"order": 4, "label": "Record arrival", "url_name": "jobs:job-arrive"},
     )
     def record_arrival(self, *, arrived_at, by=None, description=None):
         # Every arrival is a Visit row; the first is the one the attendance measure counts.
@@ -250,11 +259,14 @@ class Job(ConcurrentTransitionMixin, VersionLockMixin, models.Model):
         target=JobStatus.ASSESSED,
         conditions=[states.has_arrival],
         permission=permissions.may_work_job_on_site,
-        custom={"order": 5, "label": "Record assessment"},
+        custom={"order": 5, "label": "Record assessment", "url_name": "jobs:job-assess"},
     )
-    def record_assessment(self, *, assessment: str, by=None, description=None):
+    def record_assessment(self, *, assessment: str, expected_completion_at=None, by=None, description=None):
+        # The facts (fault type, weather, floors) are an Assessment row; the job keeps the summary.
         self.assessment = assessment
         self.assessed_at = timezone.now()
+        if expected_completion_at is not None:
+            self.expected_completion_at = expected_completion_at
 
     @fsm_log_by
     @fsm_log_description
@@ -263,7 +275,7 @@ class Job(ConcurrentTransitionMixin, VersionLockMixin, models.Model):
         source=JobStatus.ASSESSED,
         target=JobStatus.IN_REPAIR,
         permission=permissions.may_work_job_on_site,
-        custom={"order": 6, "label": "Start repair"},
+        custom={"order": 6, "label": "Start repair", "url_name": "jobs:job-start-repair"},
     )
     def start_repair(self, *, by=None, description=None):
         self.repair_started_at = timezone.now()
@@ -276,7 +288,7 @@ class Job(ConcurrentTransitionMixin, VersionLockMixin, models.Model):
         target=JobStatus.COMPLETED,
         conditions=[states.has_arrival],
         permission=permissions.may_work_job_on_site,
-        custom={"order": 7, "label": "Complete job"},
+        custom={"order": 7, "label": "Complete job", "url_name": "jobs:job-complete"},
     )
     def complete(self, *, completed_at, by=None, description=None):
         # Every confirmed resolution is a Resolution row; the job holds the one in force.

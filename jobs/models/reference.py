@@ -34,6 +34,10 @@ class Priority(models.Model):
         default=False,
         help_text="Count only working hours (weekdays, not public holidays) instead of clock hours.",
     )
+    customer_update_hours = models.DecimalField(
+        "customer update within (business hours)", max_digits=6, decimal_places=2, null=True, blank=True,
+        help_text="After an assessment or a variation every customer is owed an update within this many "
+                  "business hours. Empty: the CUSTOMER_UPDATE_DUE_HOURS setting.")
     sort_order = models.PositiveSmallIntegerField(default=100)
     is_active = models.BooleanField(default=True)
 
