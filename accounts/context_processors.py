@@ -8,6 +8,7 @@ NAVIGATION = (
     ("Log enquiry", "enquiries:enquiry-create", permissions.may_log_enquiry),
     ("Enquiries", "enquiries:enquiry-list", permissions.may_view_enquiries),
     ("Triage", "jobs:triage", permissions.is_case_manager),
+    ("Call-backs", "feedback:callback-queue", permissions.may_view_callbacks),
     ("Our jobs", "jobs:crew-queue", permissions.is_crew),
     ("Dashboard", "reporting:dashboard", permissions.is_analyst),
     ("Admin", "admin:index", permissions.is_admin),

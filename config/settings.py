@@ -169,6 +169,20 @@ BUSINESS_DAY_END = env.str("BUSINESS_DAY_END", default="17:00")
 HOLIDAY_SUBDIVISION = env.str("HOLIDAY_SUBDIVISION", default="WGN")
 BACKDATE_TOLERANCE_MINUTES = env.int("BACKDATE_TOLERANCE_MINUTES", default=15)
 BACKDATE_MAX_DAYS = env.int("BACKDATE_MAX_DAYS", default=30)
+# The address customers and staff open the app at: links in e-mails, SMS and letters.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# Stage 4: call-backs, feedback and the public status page.
+CALLBACK_DELAY_MINUTES = env.int("CALLBACK_DELAY_MINUTES", default=60)
+CALLBACK_RETRY_MINUTES = env.int("CALLBACK_RETRY_MINUTES", default=120)
+CALLBACK_MAX_ATTEMPTS = env.int("CALLBACK_MAX_ATTEMPTS", default=3)
+CALLBACK_OVERDUE_MINUTES = env.int("CALLBACK_OVERDUE_MINUTES", default=60)
+FEEDBACK_LINK_DAYS = env.int("FEEDBACK_LINK_DAYS", default=30)
+FEEDBACK_REMINDER_DAYS = env.int("FEEDBACK_REMINDER_DAYS", default=7)
+# django-ratelimit rates ("count/period") for the public pages, per client address and per link.
+PUBLIC_PAGE_RATE_PER_ADDRESS = env.str("PUBLIC_PAGE_RATE_PER_ADDRESS", default="30/m")
+FEEDBACK_RATE_PER_LINK = env.str("FEEDBACK_RATE_PER_LINK", default="10/h")
+STATUS_LOOKUPS_PER_ADDRESS = env.str("STATUS_LOOKUPS_PER_ADDRESS", default="10/15m")
+STATUS_LOOKUPS_PER_REFERENCE = env.str("STATUS_LOOKUPS_PER_REFERENCE", default="5/15m")
 
 # Security. Production (DEBUG=false) is strict by default; each value can be overridden.
 SESSION_COOKIE_HTTPONLY = True

@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("enquiries/", include("enquiries.urls")),
     path("jobs/", include("jobs.urls")),
+    path("", include("feedback.urls")),
     path("reporting/", include("reporting.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -15,6 +15,7 @@ urlpatterns = [
     path("<str:reference>/dispatch/", views.job_dispatch, name="job-dispatch"),
     path("<str:reference>/cancel/", views.job_cancel, name="job-cancel"),
     path("<str:reference>/reopen/", views.job_reopen, name="job-reopen"),
+    path("<str:reference>/close/", views.job_close, name="job-close"),
     path("<str:reference>/location/", views.job_location, name="job-location"),
     path("<str:reference>/service/", views.job_service, name="job-service"),
     path("<str:reference>/merge/", views.job_merge, name="job-merge"),
