@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('enquiries', '0005_delete_referencecounter'),
+        ('enquiries', '0007_split_water_quality'),
     ]
 
     operations = [
