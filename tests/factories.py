@@ -183,3 +183,40 @@ class JobFactory(factory.django.DjangoModelFactory):
             job._refresh_next_due(job.status)
         job.save()
         return job
+
+
+# Stage 4: call-backs and feedback requests, placed directly (the services are tested on their own).
+
+class ResolutionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "jobs.Resolution"
+
+    job = factory.SubFactory(JobFactory)
+    resolved_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(hours=2))
+
+
+class CallBackFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "feedback.CallBack"
+
+    job = factory.SubFactory(JobFactory, status="completed")
+    enquiry = factory.SubFactory(EnquiryFactory, council=factory.SelfAttribute("..job.council"),
+                                 job=factory.SelfAttribute("..job"), callback_requested=True, status="linked")
+    resolution = factory.SubFactory(ResolutionFactory, job=factory.SelfAttribute("..job"))
+    council = factory.SelfAttribute("job.council")
+    due_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(minutes=5))
+
+
+class FeedbackRequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "feedback.FeedbackRequest"
+
+    job = factory.SubFactory(JobFactory, status="closed")
+    enquiry = factory.SubFactory(EnquiryFactory, council=factory.SelfAttribute("..job.council"),
+                                 job=factory.SelfAttribute("..job"), status="closed")
+    customer = factory.SelfAttribute("enquiry.customer")
+    job_closed_at = factory.LazyFunction(timezone.now)
+    channel = "email"
+    code = factory.Sequence(lambda n: f"TESTCD{n:04d}"[:10])
+    sent_at = factory.LazyFunction(timezone.now)
+    expires_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=30))

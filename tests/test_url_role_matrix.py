@@ -4,7 +4,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from jobs.enums import JobStatus
-from tests.factories import CustomerFactory, EnquiryFactory, JobFactory
+from tests.factories import CallBackFactory, CustomerFactory, EnquiryFactory, FeedbackRequestFactory, JobFactory
 
 ROLES = ["callcentre", "casemanager", "crew", "analyst", "admin"]
 
@@ -41,12 +41,20 @@ MATRIX = {
     "jobs:job-unlink": ("job", {"casemanager": 302}),  # no enquiry to unlink
     "jobs:job-exclude": ("job", {"casemanager": 302}),  # not attended: nothing to exclude
     "jobs:job-note": ("job", {"callcentre": 405, "casemanager": 405, "crew": 405, "analyst": 405}),
+    "jobs:job-close": ("job", {"callcentre": 200, "casemanager": 200}),  # open: the reasons it cannot close yet
+    "feedback:callback-queue": (None, {"callcentre": 200, "casemanager": 200}),
+    "feedback:callback-record": ("callback", {"callcentre": 200, "casemanager": 200}),
+    "feedback:callback-reopen": ("callback", {"callcentre": 405, "casemanager": 405}),
+    "feedback:feedback-record": ("job", {"callcentre": 200, "casemanager": 200}),
+    "feedback:feedback-letter": ("feedback_request", {"callcentre": 200, "casemanager": 200}),
     "reporting:dashboard": (None, {"analyst": 200}),
 }
 
 # Reachable without logging in, on purpose.
 PUBLIC = {"login", "logout", "healthz", "password_reset", "password_reset_done", "password_reset_confirm",
-          "password_reset_complete"}
+          "password_reset_complete",
+          # Stage 4's public pages (tests/test_public_pages.py): no personal data, rate-limited.
+          "feedback:give", "feedback:give-code", "feedback:status"}
 
 
 def _all_url_names(resolver=None, namespace=""):
@@ -71,7 +79,12 @@ def objects(council, suburb, contractor, casemanager_user, p2, main_leak, leak):
     enquiry = EnquiryFactory(council=council, suburb=suburb, customer=customer, issue_type=leak)
     job = JobFactory(council=council, suburb=suburb, status=JobStatus.DISPATCHED, priority=p2, category=main_leak,
                      case_manager=casemanager_user, contractor=contractor)
-    return {"customer": [customer.pk], "enquiry": [enquiry.reference], "job": [job.reference]}
+    callback = CallBackFactory(job__council=council, job__suburb=suburb, enquiry__suburb=suburb,
+                               enquiry__issue_type=leak)
+    request = FeedbackRequestFactory(job__council=council, job__suburb=suburb, enquiry__suburb=suburb,
+                                     enquiry__issue_type=leak)
+    return {"customer": [customer.pk], "enquiry": [enquiry.reference], "job": [job.reference],
+            "callback": [callback.pk], "feedback_request": [request.pk]}
 
 
 def _url(name, key, objects):
