@@ -320,7 +320,7 @@ def feedback_record_by_phone(*, job: Job, enquiry: Enquiry, answers: dict, by) -
     if not permissions.is_system(by) and not (permissions.may_record_feedback(by)
                                                and permissions.may_view_job(by, job)):
         raise PermissionDenied
-    if enquiry.job_id != job.pk:
+    if not Enquiry.objects.filter(pk=enquiry.pk, job=job).exists():
         raise ValidationError({"enquiry": "Choose a customer on this job."})
     if job.status not in (JobStatus.COMPLETED, JobStatus.CLOSED, JobStatus.REPORTED):
         raise ValidationError("Feedback is taken once the work is done.")

@@ -25,7 +25,7 @@ from enquiries.text import street_key
 
 from .enums import CancelReason, JobEventKind, JobSource, JobStatus
 from .models import Classification, Contract, Job, JobEvent, Resolution, Targets, Visit, targets_for
-from .states import BEFORE_DISPATCH, run_hooks
+from .states import BEFORE_DISPATCH, close_reasons, run_hooks
 
 
 class JobChanged(Exception):
@@ -470,7 +470,7 @@ def job_close(
                            allowed=lambda j, user: _permitted(method, j, user))
             locked.close_override = override_reason
             if not can_proceed(locked.close):
-                raise ActionNotAvailable(_unmet(method, locked))
+                raise ActionNotAvailable(" ".join(close_reasons(locked)) or _unmet(method, locked))
             job = _apply(locked, "close", by=by, description=description)
             _enquiries_follow(job=job, name="close", by=by, description=f"{job.reference} closed")
             run_hooks("closed", job=job, by=by)
