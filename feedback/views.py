@@ -208,6 +208,7 @@ def status_page(request):
             return _throttled(request)
         status = selectors.public_status(reference=reference, contact=form.cleaned_data["contact"])
         not_found = status is None
+        form = StatusLookupForm(initial={"reference": reference})  # the contact detail is never echoed
         throttles.logger.info("status lookup: reference=%s found=%s address=%s", reference[:20], not not_found,
                               request.META.get("REMOTE_ADDR", ""))
     return render(request, "feedback/public/status.html", {"form": form, "status": status, "not_found": not_found},
