@@ -47,7 +47,7 @@ def test_closing_asks_every_customer_once_by_their_channel(closed, council):
         FeedbackChannel.EMAIL, FeedbackChannel.SMS, FeedbackChannel.LETTER, FeedbackChannel.PHONE]
     email = OutboxMessage.objects.get(key=f"feedback-request:{requests[customers[0].pk].pk}")
     assert email.channel == "email" and email.recipient == "aroha@example.co.nz"
-    assert services.feedback_link(requests[customers[0].pk]) in email.body
+    assert f"/feedback/{job.reference}/{requests[customers[0].pk].code}:" in email.body
     sms = OutboxMessage.objects.get(key=f"feedback-request:{requests[customers[1].pk].pk}")
     assert sms.channel == "sms" and sms.recipient == "021 555 0142" and "/feedback/" in sms.body
     # Letters and phone customers get no e-mail or SMS.
@@ -86,7 +86,7 @@ def test_reminder_goes_once_after_the_reminder_days_to_whoever_has_not_answered(
     assert services.feedback_send_reminders(now=later) == 1
     assert services.feedback_send_reminders(now=later + timedelta(days=1)) == 0
     reminder = OutboxMessage.objects.get(key=f"feedback-reminder:{request.pk}")
-    assert reminder.subject.startswith("Reminder:") and services.feedback_link(request) in reminder.body
+    assert reminder.subject.startswith("Reminder:") and f"/feedback/{job.reference}/{request.code}:" in reminder.body
 
 
 def test_no_reminder_after_an_answer(closed, client):
