@@ -120,7 +120,8 @@ def callback_record(*, callback: CallBack, outcome: str, by, note: str = "", exp
     at = at or timezone.now()
     try:
         with transaction.atomic():
-            locked = CallBack.objects.select_for_update(of=("self",)).select_related("job").get(pk=callback.pk)
+            locked = CallBack.objects.select_for_update(of=("self",)).select_related("job", "enquiry") \
+                .get(pk=callback.pk)
             if not permissions.is_system(by) and not (
                 permissions.may_view_job(by, locked.job) and permissions.may_record_callback(locked, by)
             ):
@@ -135,7 +136,9 @@ def callback_record(*, callback: CallBack, outcome: str, by, note: str = "", exp
             if outcome in (CallBackOutcome.SATISFIED, CallBackOutcome.NOT_SATISFIED):
                 locked.reached(outcome=outcome, at=at, by=actor, description=text)
             elif outcome == CallBackOutcome.NO_ANSWER:
-                retry_at = at + timedelta(minutes=settings.CALLBACK_RETRY_MINUTES)
+                # The next attempt, like the first, falls in business hours and the customer's best time.
+                retry_at = callback_due_at(completed_at=at, best_time=locked.enquiry.callback_best_time,
+                                           delay_minutes=settings.CALLBACK_RETRY_MINUTES)
                 locked.no_answer(at=at, retry_at=retry_at, by=actor, description=text)
             else:
                 locked.wrong_number(at=at, by=actor, description=text)
