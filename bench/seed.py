@@ -297,7 +297,7 @@ class Planner:
         return suburb_id, street, lat, lng
 
     def _due(self, t0: float, priority: str) -> tuple[float, float]:
-        _pk, _label, attend, resolve, business = self.ref.priorities[priority]
+        _pk, _label, attend, resolve, business = self.ref.priorities[priority][:5]
         if business:
             return self.clock.add(t0, attend), self.clock.add(t0, resolve)
         return t0 + attend * HOUR, t0 + resolve * HOUR
