@@ -13,8 +13,13 @@ from jobs.selectors import TimelineEntry
 from . import selectors
 from .models import CallBackAttempt
 
+# Call-backs exist from completion on; a reopened job keeps its earlier ones.
+DONE_STATUSES = (JobStatus.COMPLETED, JobStatus.CLOSED, JobStatus.REPORTED)
+
 
 def job_page(*, job, user) -> extensions.PageExtension:
+    if job.status not in DONE_STATUSES and job.reopened_at is None:
+        return extensions.PageExtension()  # nothing of stage 4 exists before the work is done: no queries
     summary = selectors.job_feedback_summary(job=job)
     attempts = CallBackAttempt.objects.filter(job=job).select_related("by", "callback__enquiry")
     timeline = [
@@ -30,8 +35,7 @@ def job_page(*, job, user) -> extensions.PageExtension:
         for f in summary.feedback
     ]
     links = []
-    if permissions.may_record_feedback(user) and job.status in (JobStatus.COMPLETED, JobStatus.CLOSED,
-                                                                JobStatus.REPORTED):
+    if permissions.may_record_feedback(user) and job.status in DONE_STATUSES:
         links.append(extensions.Link(label="Record feedback", url=reverse("feedback:feedback-record",
                                                                           args=[job.reference])))
     sections = []

@@ -257,3 +257,30 @@ def test_sweep_tells_the_councils_call_centre_once_per_attempt(completed, counci
     _due_now(callback)
     assert services.callbacks_notify_due() == 1
     assert OutboxMessage.objects.filter(key__startswith="callbacks-due:").count() == 4
+
+
+@pytest.mark.parametrize(("outcome", "transition", "state"), [
+    (CallBackOutcome.SATISFIED, "reached", CallBackStatus.DONE),
+    (CallBackOutcome.NOT_SATISFIED, "reached", CallBackStatus.DONE),
+    (CallBackOutcome.NO_ANSWER, "no_answer", CallBackStatus.SCHEDULED),
+    (CallBackOutcome.WRONG_NUMBER, "wrong_number", CallBackStatus.WRONG_NUMBER),
+])
+def test_every_outcome_is_logged_with_who_from_and_to(completed, casemanager_user, outcome, transition, state):
+    job, _ = completed()
+    callback = _due_now(CallBack.objects.get(job=job))
+    services.callback_record(callback=callback, outcome=outcome, by=casemanager_user, note="Rang at 10")
+    log = StateLog.objects.for_(callback).get(transition=transition)
+    assert (log.by, log.source_state, log.state) == (casemanager_user, CallBackStatus.SCHEDULED, state)
+    assert log.description.endswith(": Rang at 10")
+    attempt = CallBackAttempt.objects.get(callback=callback)
+    assert (attempt.number, attempt.outcome, attempt.by) == (1, outcome, casemanager_user)
+
+
+def test_callback_attempts_are_append_only(completed, callcentre_user):
+    job, _ = completed()
+    callback = _due_now(CallBack.objects.get(job=job))
+    attempt = services.callback_record(callback=callback, outcome=CallBackOutcome.NO_ANSWER,
+                                       by=callcentre_user).attempt
+    attempt.note = "changed later"
+    with pytest.raises(ValueError, match="append-only"):
+        attempt.save()
