@@ -47,7 +47,8 @@ def _complaint_link(callback: CallBack, note: str) -> str:
         return ""
     from urllib.parse import urlencode
 
-    return f"{url}?{urlencode({'job': callback.job.reference, 'enquiry': callback.enquiry.reference, 'description': note})}"
+    # The job and the customer come filled in; what they said is the note on the call-back.
+    return f"{url}?{urlencode({'job': callback.job.reference, 'customer': callback.enquiry.customer_id, 'description': note})}"
 
 
 @role_required(permissions.may_view_callbacks)

@@ -284,3 +284,21 @@ def test_callback_attempts_are_append_only(completed, callcentre_user):
     attempt.note = "changed later"
     with pytest.raises(ValueError, match="append-only"):
         attempt.save()
+
+
+def test_the_sweeps_are_scheduled_in_django_celery_beat(db):
+    from django_celery_beat.models import PeriodicTask
+
+    tasks = dict(PeriodicTask.objects.filter(enabled=True).values_list("task", "interval__every"))
+    assert tasks["feedback.tasks.callbacks_notify_due"] == 5
+    assert tasks["feedback.tasks.feedback_send_reminders"] == 60
+
+
+def test_the_sweep_task_runs_the_service_and_is_safe_twice(completed, callcentre_user):
+    from feedback import tasks
+
+    type(callcentre_user).objects.filter(pk=callcentre_user.pk).update(email="cc@wcc.example")
+    job, _ = completed()
+    _due_now(CallBack.objects.get(job=job))
+    assert tasks.callbacks_notify_due.delay().get() == 1
+    assert tasks.callbacks_notify_due.delay().get() == 0
