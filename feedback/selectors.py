@@ -125,8 +125,6 @@ def public_status(*, reference: str, contact: str) -> PublicStatus | None:
 
     enquiry = (
         Enquiry.objects.select_related("customer", "job")
-        .only("reference", "status", "customer__phone_digits", "customer__email", "job__status",
-              "job__closed_at", "job__completed_at", "job__resolution_due_at", "job__reference")
         .filter(reference=reference.strip().upper()).first()
     )
     if enquiry is None or not _contact_matches(enquiry.customer, contact):

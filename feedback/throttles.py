@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django_ratelimit.core import is_ratelimited
+from django_ratelimit.core import _get_ip, is_ratelimited
 
 logger = logging.getLogger("feedback.public")
 
@@ -20,3 +20,11 @@ def address_limited(request, *, group: str, rate: str | None = None) -> bool:
 def value_limited(request, *, group: str, value: str, rate: str) -> bool:
     return is_ratelimited(request, group=group, key=lambda _group, _request: value, rate=rate,
                           method=is_ratelimited.ALL, increment=True)
+
+
+def client_address(request) -> str:
+    """The address the limits count (RATELIMIT_IP_META_KEY: the client behind our proxy), for the log."""
+    try:
+        return _get_ip(request)
+    except Exception:  # noqa: BLE001 - a log line must never fail the request
+        return request.META.get("REMOTE_ADDR", "")

@@ -170,8 +170,8 @@ def _give(request, check: tokens.LinkCheck, *, throttle_value: str):
 
 
 def _requests():
-    return FeedbackRequest.objects.select_related("job", "job__suburb").only(
-        "code", "answered_at", "expires_at", "job__reference", "job__suburb__name")
+    # Whole rows: a deferred column of a job (its status, its version) would cost a query of its own.
+    return FeedbackRequest.objects.select_related("job", "job__suburb")
 
 
 @never_cache
@@ -205,13 +205,13 @@ def status_page(request):
                 throttles.value_limited(request, group="status-reference", value=reference,
                                         rate=settings.STATUS_LOOKUPS_PER_REFERENCE):
             throttles.logger.warning("status lookup throttled: reference=%s address=%s", reference[:20],
-                                     request.META.get("REMOTE_ADDR", ""))
+                                     throttles.client_address(request))
             return _throttled(request)
         status = selectors.public_status(reference=reference, contact=form.cleaned_data["contact"])
         not_found = status is None
         form = StatusLookupForm(initial={"reference": reference})  # the contact detail is never echoed
         throttles.logger.info("status lookup: reference=%s found=%s address=%s", reference[:20], not not_found,
-                              request.META.get("REMOTE_ADDR", ""))
+                              throttles.client_address(request))
     return render(request, "feedback/public/status.html", {"form": form, "status": status, "not_found": not_found},
                   status=400 if form.errors else 200)
 
