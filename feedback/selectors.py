@@ -62,7 +62,8 @@ class JobFeedbackSummary:
 
 def job_feedback_summary(*, job: Job) -> JobFeedbackSummary:
     return JobFeedbackSummary(
-        callbacks=list(CallBack.objects.filter(job=job).select_related("enquiry__customer").order_by("created_at", "id")),
+        callbacks=list(CallBack.objects.filter(job=job).select_related("enquiry__customer")
+                       .order_by("created_at", "id")),
         requests=list(FeedbackRequest.objects.filter(job=job).select_related("customer").order_by("sent_at", "id")),
         feedback=list(Feedback.objects.filter(job=job).select_related("customer", "recorded_by")),
     )

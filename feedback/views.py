@@ -48,7 +48,8 @@ def _complaint_link(callback: CallBack, note: str) -> str:
     from urllib.parse import urlencode
 
     # The job and the customer come filled in; what they said is the note on the call-back.
-    return f"{url}?{urlencode({'job': callback.job.reference, 'customer': callback.enquiry.customer_id, 'description': note})}"
+    query = {"job": callback.job.reference, "customer": callback.enquiry.customer_id, "description": note}
+    return f"{url}?{urlencode(query)}"
 
 
 @role_required(permissions.may_view_callbacks)

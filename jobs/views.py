@@ -23,6 +23,7 @@ from .forms import (
     CancelForm,
     CategoriseForm,
     ChangeServiceForm,
+    CloseForm,
     CreateJobForm,
     DispatchForm,
     ExcludeForm,
@@ -30,7 +31,6 @@ from .forms import (
     LocationForm,
     MergeForm,
     NoteForm,
-    CloseForm,
     ReopenForm,
     UnlinkForm,
 )
