@@ -205,6 +205,9 @@ OUTBOX_SENDING_STALE_SECONDS = env.int("OUTBOX_SENDING_STALE_SECONDS", default=C
 if OUTBOX_SENDING_STALE_SECONDS <= CELERY_TASK_TIME_LIMIT:
     raise ImproperlyConfigured("OUTBOX_SENDING_STALE_SECONDS must be more than CELERY_TASK_TIME_LIMIT.")
 
+# bench/run.py turns this on: /bench/bare, the baseline the figures are compared with.
+BENCH = env.bool("BENCH", default=False)
+
 # Domain settings.
 ENQUIRY_DUPLICATE_WINDOW_DAYS = env.int("ENQUIRY_DUPLICATE_WINDOW_DAYS", default=14)
 JOB_AT_RISK_HOURS = env.int("JOB_AT_RISK_HOURS", default=4)

@@ -10,6 +10,7 @@ from . import views
 urlpatterns = [
     path("", account_views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("bench/bare", views.bench_bare, name="bench-bare"),
     # Before Django's own: the reset e-mail goes through the outbox, not out of the request.
     path("accounts/password_reset/", auth_views.PasswordResetView.as_view(form_class=PasswordResetForm),
          name="password_reset"),

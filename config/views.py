@@ -5,7 +5,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 
 from django.conf import settings
 from django.db import connection
-from django.http import HttpResponseServerError, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.views.decorators.cache import never_cache
@@ -77,6 +77,15 @@ def healthz(request):
     healthy = status["database"] == "ok" and status["broker"] in ("ok", "not configured")
     status["status"] = "ok" if healthy else "error"
     return JsonResponse(status, status=200 if healthy else 503)
+
+
+def bench_bare(request):
+    """The benchmark's baseline: the whole middleware stack and nothing else (no database,
+    no template), so page figures can be read as multiples of what this machine does with
+    an empty view. Answers 404 unless the BENCH setting is on (bench/run.py turns it on)."""
+    if not settings.BENCH:
+        raise Http404
+    return HttpResponse(b"ok", content_type="text/plain")
 
 
 def permission_denied(request, exception=None):

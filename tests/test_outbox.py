@@ -411,3 +411,13 @@ def test_password_reset_for_an_unknown_address_writes_nothing(client):
     UserFactory(email="known@example.co.nz")
     client.post("/accounts/password_reset/", {"email": "unknown@example.co.nz"})
     assert OutboxMessage.objects.count() == 0 and mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_admin_shows_a_messages_attempts_read_only(client_for, admin_user, refusing_mail):
+    message = _add()
+    outbox_deliver(message_id=message.pk, claim="t1")
+    response = client_for(admin_user).get(f"/admin/common/outboxmessage/{message.pk}/change/")
+    assert response.status_code == 200
+    assert b"Attempt 1 failed: ConnectionRefusedError" in response.content
+    assert b'name="_save"' not in response.content  # read-only: it changes only through the outbox

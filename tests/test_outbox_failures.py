@@ -266,9 +266,8 @@ def test_worker_killed_mid_send_a_new_worker_process_delivers_it_once(
 def test_a_stalled_mail_server_holds_a_worker_no_longer_than_the_task_time_limit(
     private_redis, smtp, tmp_path, monkeypatch, callcentre_user, council, suburb, leak
 ):
-    from enquiries import services
-
     from common.tasks import outbox_deliver
+    from enquiries import services
 
     # Celery puts the publisher's time limits in the message, so both sides get them.
     monkeypatch.setattr(outbox_deliver, "soft_time_limit", 2)
