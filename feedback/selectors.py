@@ -148,12 +148,13 @@ def public_status(*, reference: str, contact: str) -> PublicStatus | None:
 
 
 def latest_customer_update(*, job: Job) -> tuple[str, datetime | None]:
-    """The text of the latest customer update on the job (stage 2's "Log customer update")."""
+    """The text of the latest customer update on the job (stage 2's "Log customer update", the
+    field-work issue's ``jobs.CustomerUpdate``: what was sent or said to the customers)."""
     from django.apps import apps
 
     try:
         model = apps.get_model("jobs", "CustomerUpdate")
-    except LookupError:
+    except LookupError:  # until the field-work issue's customer updates are installed
         return "", None
-    update = model.objects.filter(job=job).order_by("-at", "-id").values_list("text", "at").first()
+    update = model.objects.filter(job=job).order_by("-at", "-id").values_list("message", "at").first()
     return update if update else ("", None)
