@@ -302,3 +302,23 @@ def test_the_sweep_task_runs_the_service_and_is_safe_twice(completed, callcentre
     _due_now(CallBack.objects.get(job=job))
     assert tasks.callbacks_notify_due.delay().get() == 1
     assert tasks.callbacks_notify_due.delay().get() == 0
+
+
+def test_job_page_queries_do_not_grow_with_callbacks_and_feedback(completed, council, callcentre_user, client_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count(job):
+        client = client_for(callcentre_user)
+        client.get(f"/jobs/{job.reference}/")
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(f"/jobs/{job.reference}/").status_code == 200
+        return len(ctx.captured_queries)
+
+    one, _ = completed()
+    many, _ = completed(customers=[CustomerFactory(council=council) for _ in range(4)])
+    for job in (one, many):
+        for callback in CallBack.objects.filter(job=job):
+            services.callback_record(callback=_due_now(callback), outcome=CallBackOutcome.NO_ANSWER,
+                                     by=callcentre_user)
+    assert count(one) == count(many)
