@@ -84,6 +84,22 @@ def close_reasons(job) -> list[str]:
     return [b.reason for b in close_blockers(job) if not (override and b.overridable)]
 
 
+def no_update_owed(job) -> list[CloseBlocker]:
+    """Stage 2's rule, held here beside the others: every customer update owed (after an assessment
+    or a variation; the field-work issue's ``UpdateOwed`` rows, ``job.updates_owed``) is given first."""
+    owed = getattr(job, "updates_owed", None)
+    if owed is None:  # until the field-work issue's customer updates are installed
+        return []
+    customers = owed.filter(cleared_at__isnull=True).values("customer_id").distinct().count()
+    if not customers:
+        return []
+    return [CloseBlocker(f"A customer update is owed to {customers} customer{'s' if customers != 1 else ''}: "
+                         "log it before closing the call ticket.")]
+
+
+register_close_blocker(no_update_owed)
+
+
 def register_hook(event: str, hook: Callable) -> None:
     if event not in _hooks:
         raise ValueError(f"Unknown job event {event!r}: one of {HOOK_EVENTS}.")

@@ -156,3 +156,17 @@ def test_every_registered_reason_is_listed(completed, callcentre_user, complaint
     page = client_for(callcentre_user).get(f"/jobs/{job.reference}/close/").content.decode()
     assert "1 call-back is still to make" in page and "Complaint CMP-2026-000001" in page
     assert 'type="submit">Close call ticket' not in page
+
+
+def test_close_is_refused_while_a_customer_update_is_owed(completed, callcentre_user):
+    if not hasattr(Job, "updates_owed"):
+        pytest.skip("the field-work issue's customer updates (UpdateOwed) are not on this branch yet")
+    from jobs.models import UpdateOwed
+
+    job, [enquiry] = completed(callback=False)
+    owed = UpdateOwed.objects.create(job=job, customer=enquiry.customer, reason="variation",
+                                     due_at=timezone.now() + timedelta(hours=4))
+    with pytest.raises(services.ActionNotAvailable, match="customer update is owed to 1 customer"):
+        services.job_close(job=job, by=callcentre_user)
+    UpdateOwed.objects.filter(pk=owed.pk).update(cleared_at=timezone.now())
+    assert services.job_close(job=job, by=callcentre_user).status == JobStatus.CLOSED
