@@ -125,6 +125,7 @@ def test_feedback_answers_are_validated(closed, client):
     path = _link_path(FeedbackRequest.objects.get(job=job))
     response = client.post(path, {**ANSWERS, "overall": "9"})
     assert response.status_code == 400 and not Feedback.objects.exists()
+    assert "Select a valid choice" in response.content.decode()  # said beside the question
 
 
 def _refusals(job, request, client, settings):
