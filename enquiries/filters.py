@@ -40,6 +40,10 @@ class EnquiryFilter(django_filters.FilterSet):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.by_customer = permissions.may_search_by_customer(user)
+        if not self.by_customer:
+            self.filters["q"].extra["widget"] = forms.TextInput(
+                attrs={"placeholder": "Reference or address", "type": "search"})
         self.show_council = permissions.sees_all_councils(user)
         if self.show_council:
             self.filters["council"].queryset = councils_visible_to(user=user)
@@ -63,6 +67,8 @@ class EnquiryFilter(django_filters.FilterSet):
             if value.startswith("JOB"):
                 return queryset.filter(job__reference=value)
             return queryset.filter(reference=value)
+        if not self.by_customer:  # personal data: only the roles that see customers may search by them
+            return queryset.filter(Q(street_address__icontains=value) | Q(reference__icontains=value))
         digits = phone_digits(value)
         if len(digits) >= 3 and not any(ch.isalpha() for ch in value):
             return queryset.filter(customer__phone_digits__startswith=digits)
