@@ -166,6 +166,10 @@ ACTORS = {
     "jobs:job-merge": {"casemanager"},
     "jobs:job-unlink": {"casemanager"},
     "jobs:job-exclude": {"casemanager"},
+    "jobs:job-close": {"callcentre", "casemanager"},
+    "feedback:callback-record": {"callcentre", "casemanager"},
+    "feedback:callback-reopen": {"callcentre", "casemanager"},
+    "feedback:feedback-record": {"callcentre", "casemanager"},
 }
 # Actions that the test job (dispatched, no enquiry, nothing to merge into) cannot take:
 # reopen (it is open), change service (dispatched), unlink (no enquiry), exclude (not
