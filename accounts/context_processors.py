@@ -9,6 +9,7 @@ NAVIGATION = (
     ("Enquiries", "enquiries:enquiry-list", permissions.may_view_enquiries),
     ("Triage", "jobs:triage", permissions.is_case_manager),
     ("Complaints", "complaints:complaint-list", permissions.may_view_complaints),
+    ("Call-backs", "feedback:callback-queue", permissions.may_view_callbacks),
     ("Our jobs", "jobs:crew-queue", permissions.is_crew),
     ("Dashboard", "reporting:dashboard", permissions.is_analyst),
     ("Reports", "reporting:report-list", permissions.may_view_reports),

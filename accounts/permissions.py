@@ -203,6 +203,33 @@ def may_close_job(job: Job, user: User) -> bool:
     return is_call_centre(user) and council_in_scope(user, job.council_id)
 
 
+def may_reopen_job(job: Job, user: User) -> bool:
+    """Case managers reopen; the call-centre may reopen a completed job of their council when the
+    customer says on the call-back that it is not fixed."""
+    if is_case_manager(user):
+        return True
+    from jobs.enums import JobStatus
+
+    return job.status == JobStatus.COMPLETED and is_call_centre(user) and council_in_scope(user, job.council_id)
+
+
+def may_view_callbacks(user) -> bool:
+    """The call-back queue: the council's call-centre (their council), and case managers."""
+    return may_log_enquiry(user) or is_case_manager(user)
+
+
+def may_record_callback(callback, user: User) -> bool:
+    """'Record call-back': the call-centre of the job's council, or a case manager."""
+    if is_case_manager(user):
+        return True
+    return is_call_centre(user) and council_in_scope(user, callback.council_id)
+
+
+def may_record_feedback(user) -> bool:
+    """Feedback given by phone is typed in by the call-centre or a case manager."""
+    return may_log_enquiry(user) or is_case_manager(user)
+
+
 def may_report_job(job: Job, user: User) -> bool:
     return is_analyst(user)
 

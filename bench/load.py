@@ -138,7 +138,7 @@ def _ms(text: str) -> float:
 
 def run_wrk(port: int, path: str, cookie: str, *, duration: int, connections: int, threads: int) -> dict:
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "--latency",
-               "-H", f"Cookie: sessionid={cookie}", f"http://127.0.0.1:{port}{path}"]
+               *(["-H", f"Cookie: sessionid={cookie}"] if cookie else []), f"http://127.0.0.1:{port}{path}"]
     out = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60, check=True).stdout
     figures = {"raw": out}
     match = re.search(r"Requests/sec:\s+([\d.]+)", out)
@@ -171,7 +171,7 @@ def run_python_load(port: int, path: str, cookie: str, *, duration: int, connect
                 if conn is None:
                     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
                 started = time.perf_counter()
-                conn.request("GET", path, headers={"Cookie": f"sessionid={cookie}"})
+                conn.request("GET", path, headers={"Cookie": f"sessionid={cookie}"} if cookie else {})
                 response = conn.getresponse()
                 response.read()
                 mine.append((time.perf_counter() - started) * 1000)
@@ -212,8 +212,10 @@ def run(pages: list[tuple[str, str, str, str]], *, env: dict, cookie: str, durat
         f"{'wrk' if use_wrk else 'the Python load generator (wrk not found)'}, {connections} connections, "
         f"{duration}s a page")
     with Gunicorn(env, workers=workers, port=port, log_path=results_dir / "gunicorn.log"):
-        for key, label, path, proto in pages:
-            status, body, headers = get(port, path, cookie)
+        for page in pages:
+            key, label, path, proto = page[:4]
+            page_cookie = page[4] if len(page) > 4 else cookie  # "" for the public pages: no login
+            status, body, headers = get(port, path, page_cookie)
             if status != 200:
                 raise RuntimeError(f"{path} answered {status} (location {headers.get('Location')}) with the "
                                    "session cookie: the load would measure the wrong page")
@@ -221,11 +223,11 @@ def run(pages: list[tuple[str, str, str, str]], *, env: dict, cookie: str, durat
                                 tool="wrk" if use_wrk else "python",
                                 target_rps=None if key == BASELINE_KEY else 100)
             if use_wrk:
-                run_wrk(port, path, cookie, duration=3, connections=connections, threads=2)  # warm both workers
-                figures = run_wrk(port, path, cookie, duration=duration, connections=connections, threads=2)
+                run_wrk(port, path, page_cookie, duration=3, connections=connections, threads=2)  # warm both workers
+                figures = run_wrk(port, path, page_cookie, duration=duration, connections=connections, threads=2)
             else:
-                run_python_load(port, path, cookie, duration=3, connections=connections)
-                figures = run_python_load(port, path, cookie, duration=duration, connections=connections)
+                run_python_load(port, path, page_cookie, duration=3, connections=connections)
+                figures = run_python_load(port, path, page_cookie, duration=duration, connections=connections)
             result.rps, result.requests, result.errors = figures["rps"], figures["requests"], figures["errors"]
             result.p50_ms, result.p99_ms = figures["p50"], figures["p99"]
             results.append(result)

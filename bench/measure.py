@@ -76,6 +76,9 @@ class Subjects:
     dup_lng: Decimal
     deep: dict  # name -> (cursor, depth, total)
     complaints: dict = field(default_factory=dict)  # what the complaint pages are measured on
+    feedback_path: str = ""  # a signed feedback link not yet answered (the public page)
+    status_reference: str = ""  # an enquiry and its phone's last 4 digits (the public status page)
+    status_digits: str = ""
 
 
 def _events(job_id: int, ct_job: int) -> int:
@@ -163,11 +166,13 @@ def find_subjects(*, deep_rows: int, deep_page: int, log=print) -> Subjects:
     cursor_at("closed_water_wcc", closed_water.filter(council=wcc), deep_page * PER_PAGE)
     log(f"  deep cursors found in {time.perf_counter() - started:.1f}s")
     complaints = _complaint_subjects(wcc.pk, deep_page=deep_page)
+    feedback_path, status_reference, status_digits = _public_subjects()
     return Subjects(
         complaints=complaints,
         council_id=wcc.pk, issue_type_id=leak.pk, radius_m=leak.duplicate_radius_m,
         job_small=small[0], job_small_events=small_events, job_big=big[0], job_big_events=big_events,
         dup_street=dup_street, dup_lat=dup_lat, dup_lng=dup_lng, deep=deep,
+        feedback_path=feedback_path, status_reference=status_reference, status_digits=status_digits,
     )
 
 
@@ -203,12 +208,32 @@ def _complaint_subjects(council_id: int, *, deep_page: int) -> dict:
         "deep": (_encode(row[0], row[1]), depth, total) if row else (None, 0, total),
         "count": Complaint.objects.count(),
     }
+def _public_subjects() -> tuple[str, str, str]:
+    """A feedback link that still takes answers, and an enquiry on a job with its phone's last digits."""
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from enquiries.models import Enquiry
+    from feedback.models import FeedbackRequest
+    from feedback.tokens import link_token
+
+    request = (FeedbackRequest.objects.filter(answered_at__isnull=True, expires_at__gt=timezone.now())
+               .select_related("job").order_by("-sent_at").first())
+    path = ""
+    if request is not None:
+        reference = request.job.reference
+        path = reverse("feedback:give", args=[reference, link_token(reference=reference, code=request.code)])
+    enquiry = (Enquiry.objects.filter(status="linked").exclude(customer__phone_digits="")
+               .select_related("customer").order_by("-received_at").first())
+    return path, enquiry.reference if enquiry else "", enquiry.customer.phone_digits[-4:] if enquiry else ""
 
 
 def _client_for(username: str) -> Client:
     from accounts.models import User
 
     client = Client(SERVER_NAME="127.0.0.1")
+    if username == "anonymous":
+        return client  # the public pages: a customer with no login
     client.force_login(User.objects.get(username=username))
     return client
 
@@ -225,9 +250,9 @@ def page_specs(s: Subjects, *, deep_page: int) -> list[dict]:
     lw = {"status": "linked", "service": "water_supply"}
     cw = {"status": "closed", "service": "water_supply"}
 
-    def add(key, label, user, url, target, proto, note="", headers=None):
+    def add(key, label, user, url, target, proto, note="", headers=None, body=None):
         specs.append({"key": key, "label": label, "user": user, "url": url, "target": target, "proto": proto,
-                      "note": note, "headers": headers or {}})
+                      "note": note, "headers": headers or {}, "body": body})
 
     # The baseline: the full middleware stack with an empty view (BENCH=true turns it on).
     add("bare", "bare Django view (baseline)", "casemanager", "/bench/bare", None, "")
@@ -252,6 +277,13 @@ def page_specs(s: Subjects, *, deep_page: int) -> list[dict]:
             "/enquiries/" + _query({"after": cursor}), 30, "~22")
     add("triage_new", "triage (new tab)", "casemanager", "/jobs/triage/", 30, "")
     add("triage_at_risk", "triage at_risk", "casemanager", "/jobs/triage/?tab=at_risk", 30, "")
+    add("callback_queue", "call-back queue", "callcentre", "/callbacks/", 30, "")
+    if s.feedback_path:
+        add("feedback_page", "feedback page (public)", "anonymous", s.feedback_path, 10, "")
+    add("status_form", "status page form (public)", "anonymous", "/status/", 10, "")
+    if s.status_reference:
+        add("status_lookup", "status page lookup (public)", "anonymous", "/status/", 10, "",
+            body={"reference": s.status_reference, "contact": s.status_digits})
     add("job_small", f"job page, {s.job_small_events} events", "casemanager", f"/jobs/{s.job_small}/", 30,
         "~18 (3 q)")
     add("job_big", f"job page, {s.job_big_events} events", "casemanager", f"/jobs/{s.job_big}/", 30, "~18 (3 q)")
@@ -337,7 +369,10 @@ class Probe:
 def page_probe(client: Client, spec: dict) -> Probe:
     result = Result(key=spec["key"], label=spec["label"], user=spec["user"], target_ms=spec["target"],
                     prototype=spec["proto"], url=spec["url"], note=spec["note"])
-    url, headers = spec["url"], spec["headers"]
+    url, headers, data = spec["url"], spec["headers"], spec.get("body")
+    if data is not None:  # a form posted (the status lookup)
+        return Probe(result, lambda: client.post(url, data, **headers).status_code,
+                     body=lambda: client.post(url, data, **headers).content)
     return Probe(result, lambda: client.get(url, **headers).status_code,
                  body=lambda: client.get(url, **headers).content)
 
@@ -365,6 +400,12 @@ def _content_check(result: Result, body: bytes) -> None:
     if result.key.startswith("queue"):
         rows = body.count(b'data-label="Reference"')
         result.note = (result.note + "; " if result.note else "") + f"{rows} rows"
+    elif result.key == "callback_queue":
+        result.note = f"{body.count(b'Record call-back<span')} call-backs due"
+    elif result.key == "status_lookup":
+        result.note = "found" if b'aria-current="step"' in body else "NOT FOUND"
+    elif result.key == "feedback_page":
+        result.note = "form shown" if b"Send feedback" in body else "NO FORM"
     elif result.key == "dup_view":
         found = body.count(b'name="link_job" value="JOB-')
         result.note = f"{found} candidates"

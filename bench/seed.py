@@ -54,6 +54,9 @@ TABLES = [
     "complaints_complaintaction",
     "complaints_complaintevent",
     "django_fsm_log_statelog",
+    "feedback_callback",
+    "feedback_feedbackrequest",
+    "feedback_feedback",
 ]
 META_TABLE = "bench_meta"
 
@@ -509,6 +512,12 @@ VISIT_COLUMNS = ["job_id", "arrived_at", "left_at", "by_id", "recorded_at", "bac
 RESOLUTION_COLUMNS = ["job_id", "resolved_at", "by_id", "recorded_at", "backdate_reason", "note", "code_id"]
 CLASSIFICATION_COLUMNS = ["job_id", "at", "category_id", "priority_id", "is_urgent", "kpi_class", "by_id", "reason"]
 EVENT_COLUMNS = ["job_id", "kind", "at", "by_id", "text", "enquiry_id"]
+CALLBACK_COLUMNS = ["id", "job_id", "enquiry_id", "resolution_id", "council_id", "status", "due_at", "attempts",
+                    "notified_attempt", "outcome", "created_at", "finished_at"]
+FEEDBACK_REQUEST_COLUMNS = ["id", "job_id", "customer_id", "enquiry_id", "job_closed_at", "channel", "code",
+                            "sent_at", "expires_at", "reminder_sent_at", "answered_at"]
+FEEDBACK_COLUMNS = ["id", "job_id", "request_id", "customer_id", "source", "overall", "timeliness",
+                    "communication", "fixed", "comment", "given_at", "recorded_by_id"]
 LOG_COLUMNS = ["timestamp", "by_id", "source_state", "state", "transition", "content_type_id", "object_id",
                "description"]
 
@@ -608,6 +617,70 @@ class Writer:
             if j.reached >= 8:
                 at = ts(j.times[7])
                 yield f"{j.id}\t{at}\t{j.crew}\t{at}\t\tRepaired and site reinstated.\t{N}\n"
+
+    def _resolution_ids(self) -> dict[int, int]:
+        """jobs_resolution ids as COPY gives them: one per completed job, in job order."""
+        if not hasattr(self, "_resolutions"):
+            self._resolutions = {j.id: n for n, j in enumerate((j for j in self.p.jobs if j.reached >= 8), start=1)}
+        return self._resolutions
+
+    def callback_lines(self):
+        """A call-back per enquiry that asked for one, on every completed job: done (mostly satisfied)
+        once the job is closed, still scheduled (due an hour after completion) while it is not."""
+        rng = random.Random(self.p.rng.random())
+        ref, resolutions = self.ref, self._resolution_ids()
+        next_id = 1
+        for j in self.p.jobs:
+            if j.reached < 8 or j.status == "cancelled":
+                continue
+            completed = j.times[7]
+            for e in j.enqs + j.intake:
+                if not e.callback:
+                    continue
+                due = completed + HOUR
+                if j.reached >= 9:
+                    attempts = 1 if rng.random() < 0.8 else 2
+                    outcome = rng.choices(("satisfied", "not_satisfied", "wrong_number"), weights=(85, 10, 5))[0]
+                    status = "wrong_number" if outcome == "wrong_number" else "done"
+                    finished = min(j.times[8], due + (attempts - 1) * 2 * HOUR + rng.randint(1, 60) * MINUTE)
+                    yield (f"{next_id}\t{j.id}\t{e.id}\t{resolutions[j.id]}\t{ref.councils[j.council]}\t{status}\t"
+                           f"{ts(due)}\t{attempts}\t{attempts}\t{outcome}\t{ts(completed)}\t{ts(finished)}\n")
+                else:
+                    yield (f"{next_id}\t{j.id}\t{e.id}\t{resolutions[j.id]}\t{ref.councils[j.council]}\tscheduled\t"
+                           f"{ts(due)}\t0\t0\t\t{ts(completed)}\t{N}\n")
+                next_id += 1
+
+    def feedback_request_lines(self):
+        """Each closed job's first customer was asked for feedback; about a third answered."""
+        rng = random.Random(self.p.rng.random())
+        alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+        self._answers = []
+        next_id = 1
+        for j in self.p.jobs:
+            if j.reached < 9 or j.status == "cancelled":
+                continue
+            e = j.enqs[0]
+            closed = j.times[8]
+            code = "".join(rng.choice(alphabet) for _ in range(10))
+            answered = closed + rng.randint(1, 72) * HOUR if rng.random() < 0.35 else None
+            if answered is not None and answered > self.p.now:
+                answered = None
+            reminded = closed + 7 * DAY if answered is None and closed + 7 * DAY < self.p.now else None
+            yield (f"{next_id}\t{j.id}\t{e.customer_id}\t{e.id}\t{ts(closed)}\temail\t{code}\t{ts(closed)}\t"
+                   f"{ts(closed + 30 * DAY)}\t{ts(reminded)}\t{ts(answered)}\n")
+            if answered is not None:
+                self._answers.append((next_id, j.id, e.customer_id, answered))
+            next_id += 1
+
+    def feedback_lines(self):
+        rng = random.Random(self.p.rng.random())
+        for n, (request_id, job_id, customer_id, answered) in enumerate(self._answers, start=1):
+            overall = rng.choices((1, 2, 3, 4, 5), weights=(4, 6, 15, 40, 35))[0]
+            timeliness = max(1, min(5, overall + rng.choice((-1, 0, 0, 1))))
+            communication = max(1, min(5, overall + rng.choice((-1, 0, 0, 1))))
+            fixed = "yes" if rng.random() < 0.9 else "no"
+            yield (f"{n}\t{job_id}\t{request_id}\t{customer_id}\tlink\t{overall}\t{timeliness}\t"
+                   f"{communication}\t{fixed}\t\t{ts(answered)}\t{N}\n")
 
     def classification_lines(self):
         ref = self.ref
@@ -796,6 +869,7 @@ def seed(url: str, *, enquiries: int, seed_value: int = 2026, log=print) -> dict
                 from django_fsm_log.models import StateLog
 
                 from enquiries.models import Customer
+                from feedback.models import CallBack, Feedback, FeedbackRequest
                 from jobs.models import Classification, JobEvent, Resolution, Visit
 
                 for table, model, columns, lines in (
@@ -811,6 +885,10 @@ def seed(url: str, *, enquiries: int, seed_value: int = 2026, log=print) -> dict
                     ("django_fsm_log_statelog#enquiries", StateLog, LOG_COLUMNS + ["id"],
                      writer.enquiry_log_lines()),
                     *complaint_copies(complaint_plan),
+                    ("feedback_callback", CallBack, CALLBACK_COLUMNS, writer.callback_lines()),
+                    ("feedback_feedbackrequest", FeedbackRequest, FEEDBACK_REQUEST_COLUMNS,
+                     writer.feedback_request_lines()),
+                    ("feedback_feedback", Feedback, FEEDBACK_COLUMNS, writer.feedback_lines()),
                 ):
                     _columns(model, columns)
                     table_name = table.split("#")[0]
@@ -846,6 +924,8 @@ def seed(url: str, *, enquiries: int, seed_value: int = 2026, log=print) -> dict
             "state_logs_enquiries": counts["django_fsm_log_statelog#enquiries"],
             "complaints": counts["complaints_complaint"],
             "state_logs_complaints": counts["django_fsm_log_statelog#complaints"],
+            "call_backs": counts["feedback_callback"], "feedback_requests": counts["feedback_feedbackrequest"],
+            "feedback": counts["feedback_feedback"],
         }
         figures["total_s"] = time.perf_counter() - started
         meta_set(conn, "seed", {

@@ -283,7 +283,7 @@ SUBMISSION_TOKEN_MAX_AGE_HOURS = env.int("SUBMISSION_TOKEN_MAX_AGE_HOURS", defau
 # Reporting: hotspots flagged below this Poisson tail probability, with at least this many jobs.
 HOTSPOT_P_VALUE = env.float("HOTSPOT_P_VALUE", default=0.01)
 HOTSPOT_MIN_COUNT = env.int("HOTSPOT_MIN_COUNT", default=3)
-# The site's address in e-mailed report links (scheduled reports have no request to ask).
+# The address customers and staff open the app at: links in e-mails, SMS and letters sent outside a request.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 COMPLAINT_DUE_SOON_HOURS = env.int("COMPLAINT_DUE_SOON_HOURS", default=48)
 PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "private-media")
@@ -291,6 +291,18 @@ PHOTO_MAX_MB = env.int("PHOTO_MAX_MB", default=15)
 CUSTOMER_UPDATE_DUE_HOURS = env.float("CUSTOMER_UPDATE_DUE_HOURS", default=4)
 LETTER_FROM = env.str("LETTER_FROM", default="Wellington Water on behalf of your council")
 LETTER_CONTACT = env.str("LETTER_CONTACT", default="0800 WATER (0800 928 37) · info@waterjourney.local")
+# Stage 4: call-backs, feedback and the public status page.
+CALLBACK_DELAY_MINUTES = env.int("CALLBACK_DELAY_MINUTES", default=60)
+CALLBACK_RETRY_MINUTES = env.int("CALLBACK_RETRY_MINUTES", default=120)
+CALLBACK_MAX_ATTEMPTS = env.int("CALLBACK_MAX_ATTEMPTS", default=3)
+CALLBACK_OVERDUE_MINUTES = env.int("CALLBACK_OVERDUE_MINUTES", default=60)
+FEEDBACK_LINK_DAYS = env.int("FEEDBACK_LINK_DAYS", default=30)
+FEEDBACK_REMINDER_DAYS = env.int("FEEDBACK_REMINDER_DAYS", default=7)
+# django-ratelimit rates ("count/period") for the public pages, per client address and per link.
+PUBLIC_PAGE_RATE_PER_ADDRESS = env.str("PUBLIC_PAGE_RATE_PER_ADDRESS", default="30/m")
+FEEDBACK_RATE_PER_LINK = env.str("FEEDBACK_RATE_PER_LINK", default="10/h")
+STATUS_LOOKUPS_PER_ADDRESS = env.str("STATUS_LOOKUPS_PER_ADDRESS", default="10/15m")
+STATUS_LOOKUPS_PER_REFERENCE = env.str("STATUS_LOOKUPS_PER_REFERENCE", default="5/15m")
 
 # Security. Production (DEBUG=false) is strict by default; each value can be overridden.
 SESSION_COOKIE_HTTPONLY = True

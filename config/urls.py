@@ -18,6 +18,7 @@ urlpatterns = [
     path("enquiries/", include("enquiries.urls")),
     path("jobs/", include("jobs.urls")),
     path("complaints/", include("complaints.urls")),
+    path("", include("feedback.urls")),
     path("reporting/", include("reporting.urls")),
     path("admin/", admin.site.urls),
 ]

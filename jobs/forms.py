@@ -89,6 +89,24 @@ class ReopenForm(JobActionForm):
     reason = forms.CharField(label="Why the job is reopened", widget=forms.Textarea(attrs={"rows": 3}))
 
 
+class CloseForm(JobActionForm):
+    submit_label = "Close call ticket"
+    note = forms.CharField(label="Note for the timeline", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    override_reason = forms.CharField(
+        label="Reason to close over the open complaint", required=False, max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Only a case manager may close a call ticket while a complaint about it is open.")
+
+    def __init__(self, *args, job, user=None, check=None, **kwargs):
+        super().__init__(*args, job=job, **kwargs)
+        # The override is offered only when an overridable blocker (an open complaint) is all that
+        # stands in the way, and only to a case manager.
+        if not (check and check.overridable_only and check.may_override):
+            del self.fields["override_reason"]
+        else:
+            self.fields["override_reason"].required = True
+
+
 class LocationForm(JobActionForm):
     submit_label = "Save location"
     street_address = forms.CharField(max_length=200)

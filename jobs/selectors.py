@@ -26,7 +26,7 @@ from .enums import (
     Stage,
 )
 from .models import Contract, Job, JobEvent, UpdateOwed
-from .states import BEFORE_DISPATCH
+from .states import BEFORE_DISPATCH, close_blockers
 
 
 def jobs_visible_to(*, user) -> QuerySet[Job]:
@@ -122,7 +122,7 @@ def job_actions(*, job: Job, user) -> list[Action]:
     transitions = sorted(job.get_available_user_status_transitions(user), key=lambda t: t.custom.get("order", 99))
     for transition in transitions:
         url_name = transition.custom.get("url_name")
-        if not url_name:
+        if not url_name or transition.name == "close":  # the close button comes with its reasons: job_close_check
             continue  # the screen for this step arrives with its own issue
         actions.append(
             Action(
@@ -151,6 +151,30 @@ def _work_actions(*, job: Job, user) -> list[Action]:
 
 
 WORKING_OR_COMPLETED = tuple(states.WORKING) + (JobStatus.COMPLETED,)
+@dataclass(frozen=True)
+class CloseCheck:
+    """'Close call ticket' for this user now: available, or the reasons it is not."""
+
+    available: bool
+    reasons: list
+    overridable_only: bool
+    may_override: bool
+    url: str
+
+
+def job_close_check(*, job: Job, user) -> CloseCheck | None:
+    """None when the button does not belong on the page (closed job, or a user who may never close)."""
+    if not job.is_open or not permissions.may_close_job(job, user):
+        return None
+    blockers = close_blockers(job)
+    overridable_only = bool(blockers) and all(b.overridable for b in blockers)
+    return CloseCheck(
+        available=not blockers,
+        reasons=[b.reason for b in blockers],
+        overridable_only=overridable_only,
+        may_override=permissions.is_case_manager(user),
+        url=reverse("jobs:job-close", args=[job.reference]),
+    )
 
 
 STAGES = [(stage.value, stage.label) for stage in Stage]

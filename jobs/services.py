@@ -42,7 +42,7 @@ from .models import (
     Visit,
     targets_for,
 )
-from .states import BEFORE_DISPATCH
+from .states import BEFORE_DISPATCH, run_hooks
 
 
 class JobChanged(Exception):
@@ -66,13 +66,15 @@ def _permitted(method, job: Job, by) -> bool:
 
 def _unmet(method, job: Job) -> str:
     """Why the action is not available now: the unmet conditions, or the state."""
-    reasons = [
-        getattr(condition, "message", "")
-        for t in method._django_fsm.transitions.values()
-        if t.source in (job.status, "*")
-        for condition in t.conditions
-        if not condition(job)
-    ]
+    reasons = []
+    for t in method._django_fsm.transitions.values():
+        if t.source not in (job.status, "*"):
+            continue
+        for condition in t.conditions:
+            if not condition(job):
+                # A condition with many possible reasons (the close blockers) lists them itself.
+                found = getattr(condition, "reasons", None)
+                reasons.extend(found(job) if found else [getattr(condition, "message", "")])
     reasons = [r for r in reasons if r]
     if reasons:
         return " ".join(reasons)
@@ -605,6 +607,8 @@ def job_complete(
         StateLog.objects.filter(pk=_latest_log(locked).pk).update(timestamp=completed_at)
         if photos:
             photos_save(job=locked, photos=photos, stage="completion", by=by)
+        # Call-backs (feedback) are scheduled in this transaction: never a completed job without them.
+        run_hooks("completed", job=locked, by=by)
     return locked
 
 
@@ -631,11 +635,32 @@ def job_set_site_contact(*, job: Job, by, customer, access_notes: str = "", expe
     return locked
 
 
-def job_close(*, job: Job, by, expected_version: int | None = None, note: str = "") -> Job:
-    """'Close call ticket': the job and every enquiry on it are closed together."""
-    with transaction.atomic():
-        job = _job_transition(job=job, name="close", by=by, expected_version=expected_version, description=note)
-        _enquiries_follow(job=job, name="close", by=by, description=f"{job.reference} closed")
+def job_close(
+    *, job: Job, by, expected_version: int | None = None, note: str = "", override_reason: str = "",
+) -> Job:
+    """'Close call ticket': the job and every enquiry on it are closed together.
+
+    Whatever a higher app registered as a close blocker holds the ticket open (see
+    ``states``); a case manager may close over an overridable one (an open complaint) by
+    giving ``override_reason``, which goes into the log.
+    """
+    override_reason = override_reason.strip()
+    if override_reason and not _may(permissions.is_case_manager, by):
+        raise PermissionDenied
+    description = _with_note(f"Closed over: {override_reason}", note) if override_reason else note
+    try:
+        with transaction.atomic():
+            method = Job.close
+            locked = _lock(job, by=by, expected_version=expected_version,
+                           allowed=lambda j, user: _permitted(method, j, user), frozen_check=False)
+            locked.close_override = override_reason
+            if not can_proceed(locked.close):
+                raise ActionNotAvailable(_unmet(method, locked))
+            job = _apply(locked, "close", by=by, description=description)
+            _enquiries_follow(job=job, name="close", by=by, description=f"{job.reference} closed")
+            run_hooks("closed", job=job, by=by)
+    except ConcurrentTransition as exc:
+        raise JobChanged(Job.objects.get(pk=job.pk)) from exc
     return job
 
 
@@ -663,6 +688,7 @@ def job_reopen(*, job: Job, reason: str, by, expected_version: int | None = None
         locked = _lock_for(job, "reopen", by=by, expected_version=expected_version)
         job = _apply(locked, "reopen", by=by, description=f"Reopened: {reason.strip()}", targets=_targets(locked))
         _enquiries_follow(job=job, name="reopen", by=by, description=f"{job.reference} reopened")
+        run_hooks("reopened", job=job, by=by)
     return job
 
 

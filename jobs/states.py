@@ -1,4 +1,25 @@
-"""The job state table's data rules: conditions and computed targets of the transitions."""
+"""The job state table's data rules: conditions and computed targets of the transitions.
+
+Close blockers and lifecycle hooks: the dependency inversion for the higher apps
+---------------------------------------------------------------------------------
+"Close call ticket" waits for things that live above ``jobs`` in the layering (call-backs
+in ``feedback``, complaints in ``complaints``), and completing or closing a job starts work
+there (call-backs, feedback requests). ``jobs`` may not import those apps, so it publishes
+two small registries and the higher apps fill them from their ``AppConfig.ready()``:
+
+- ``register_close_blocker(check)``: ``check(job)`` returns a list of ``CloseBlocker``
+  (empty when nothing holds the ticket open). ``Job.close`` has one condition,
+  ``nothing_blocks_close``, that asks every registered check; the reasons are what the
+  disabled "Close call ticket" button and the refused service show. A blocker marked
+  ``overridable`` (an open complaint) may be closed over by a case manager who gives a
+  reason: the service sets ``job.close_override`` on the locked row before checking.
+- ``register_hook(event, hook)``: ``hook(job=..., by=...)`` runs inside the service's
+  transaction, after the change is saved ("completed", "closed", "reopened"). A hook that
+  raises rolls the whole change back, so a completed job never lacks its call-backs.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from .enums import JobStatus
 
@@ -26,9 +47,69 @@ def never_attended(job) -> bool:
     return job.attended_at is None
 
 
-def no_callback_outstanding(job) -> bool:
-    """Until call-backs are recorded (stage 4), a requested call-back holds the ticket open."""
-    return not job.enquiries.filter(callback_requested=True).exists()
+@dataclass(frozen=True)
+class CloseBlocker:
+    reason: str
+    overridable: bool = False  # a case manager may close over it, giving a reason
+
+
+_close_checks: list[Callable] = []
+HOOK_EVENTS = ("completed", "closed", "reopened")
+_hooks: dict[str, list[Callable]] = {event: [] for event in HOOK_EVENTS}
+
+
+def register_close_blocker(check: Callable) -> None:
+    """``check(job) -> list[CloseBlocker]``; registered once from a higher app's ready()."""
+    if check not in _close_checks:
+        _close_checks.append(check)
+
+
+def close_blockers(job) -> list[CloseBlocker]:
+    """Everything that holds this job's call ticket open, from every registered app."""
+    if job.status != JobStatus.COMPLETED:
+        return [CloseBlocker("The job is not completed yet.")]
+    found = []
+    for check in _close_checks:
+        found.extend(check(job))
+    return found
+
+
+def nothing_blocks_close(job) -> bool:
+    override = bool(getattr(job, "close_override", ""))
+    return not [b for b in close_blockers(job) if not (override and b.overridable)]
+
+
+def close_reasons(job) -> list[str]:
+    override = bool(getattr(job, "close_override", ""))
+    return [b.reason for b in close_blockers(job) if not (override and b.overridable)]
+
+
+def no_update_owed(job) -> list[CloseBlocker]:
+    """Stage 2's rule, held here beside the others: every customer update owed (after an assessment
+    or a variation; the field-work issue's ``UpdateOwed`` rows, ``job.updates_owed``) is given first."""
+    owed = getattr(job, "updates_owed", None)
+    if owed is None:  # until the field-work issue's customer updates are installed
+        return []
+    customers = owed.filter(cleared_at__isnull=True).values("customer_id").distinct().count()
+    if not customers:
+        return []
+    return [CloseBlocker(f"A customer update is owed to {customers} customer{'s' if customers != 1 else ''}: "
+                         "log it before closing the call ticket.")]
+
+
+register_close_blocker(no_update_owed)
+
+
+def register_hook(event: str, hook: Callable) -> None:
+    if event not in _hooks:
+        raise ValueError(f"Unknown job event {event!r}: one of {HOOK_EVENTS}.")
+    if hook not in _hooks[event]:
+        _hooks[event].append(hook)
+
+
+def run_hooks(event: str, *, job, by) -> None:
+    for hook in _hooks[event]:
+        hook(job=job, by=by)
 
 
 def may_vary(job) -> bool:
@@ -60,5 +141,6 @@ never_attended.message = (
     "The crew has been on site: an attended job is never cancelled out of the measures. "
     "Exclude it from the measures instead, with a reason."
 )
-no_callback_outstanding.message = "A customer asked for a call-back: ring them before closing the call ticket."
 may_vary.message = "A variation is recorded after the assessment and before the job is complete."
+nothing_blocks_close.message = ""  # the reasons come from close_reasons(job)
+nothing_blocks_close.reasons = close_reasons

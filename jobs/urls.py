@@ -16,6 +16,7 @@ urlpatterns = [
     path("<ref:reference>/dispatch/", views.job_dispatch, name="job-dispatch"),
     path("<ref:reference>/cancel/", views.job_cancel, name="job-cancel"),
     path("<ref:reference>/reopen/", views.job_reopen, name="job-reopen"),
+    path("<ref:reference>/close/", views.job_close, name="job-close"),
     path("<ref:reference>/location/", views.job_location, name="job-location"),
     path("<ref:reference>/service/", views.job_service, name="job-service"),
     path("<ref:reference>/merge/", views.job_merge, name="job-merge"),

@@ -27,6 +27,7 @@ from .forms import (
     CancelForm,
     CategoriseForm,
     ChangeServiceForm,
+    CloseForm,
     CreateJobForm,
     DispatchForm,
     ExcludeForm,
@@ -77,6 +78,7 @@ def _detail_context(request, job: Job, note_form: NoteForm) -> dict:
                            key=lambda entry: entry.at),
         "extras": extras,
         "actions": selectors.job_actions(job=job, user=request.user),
+        "close_check": selectors.job_close_check(job=job, user=request.user),
         "corrections": selectors.job_corrections(job=job, user=request.user, enquiry_count=len(enquiries)),
         "facts": selectors.job_facts(job=job),
         "fieldwork": selectors.job_fieldwork(job=job, user=request.user),
@@ -223,6 +225,7 @@ def _job_action(request, reference, *, form_class, service, success, template="j
         form = form_class(job=job, initial={"version": job.version}, **form_kwargs)
     context = {
         "job": job, "form": form, "title": title or form.submit_label, "progress": selectors.job_progress(job=job),
+        "close_check": form_kwargs.get("check"),
     }
     return render(request, template, context, status=400 if form.errors else 200)
 
@@ -268,6 +271,24 @@ def job_cancel(request, reference):
 def job_reopen(request, reference):
     return _job_action(request, reference, form_class=ReopenForm, service=services.job_reopen,
                        transition="reopen", success="Job reopened.")
+
+
+@role_required(permissions.may_view_jobs)
+@require_http_methods(["GET", "POST"])
+def job_close(request, reference):
+    """'Close call ticket': the conditions listed, a case manager may close over an open complaint."""
+    job = _job_or_404(request.user, reference)
+    if not permissions.may_close_job(job, request.user):
+        raise PermissionDenied
+    check = selectors.job_close_check(job=job, user=request.user)
+    if request.method == "GET" and not job.is_open:
+        messages.warning(request, f"{job.reference} is {job.get_status_display().lower()}: "
+                                  f"that action is not available now.")
+        return redirect("jobs:job-detail", reference=job.reference)
+    return _job_action(request, reference, form_class=CloseForm, service=services.job_close,
+                       template="jobs/job_close.html", title="Close call ticket",
+                       success="Call ticket closed; the customers are asked for their feedback.",
+                       form_kwargs={"user": request.user, "check": check})
 
 
 def _correction(request, reference, *, name, form_class, service, success):

@@ -239,6 +239,8 @@ class ComplaintFactory(factory.django.DjangoModelFactory):
             complaint.refresh_next_due()
         complaint.save()
         return complaint
+
+
 class FaultTypeFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = FaultType
@@ -299,3 +301,49 @@ def letter_for(job, *, by=None):
     letter.file.save("letters.pdf", ContentFile(b"%PDF-1.4\n%fake\n"), save=False)
     letter.save()
     return letter
+
+
+# Stage 4: call-backs and feedback requests, placed directly (the services are tested on their own).
+
+class ResolutionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "jobs.Resolution"
+
+    job = factory.SubFactory(JobFactory)
+    resolved_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(hours=2))
+
+
+class CallBackFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "feedback.CallBack"
+
+    job = factory.SubFactory(JobFactory, status="completed")
+    enquiry = factory.SubFactory(EnquiryFactory, council=factory.SelfAttribute("..job.council"),
+                                 job=factory.SelfAttribute("..job"), callback_requested=True, status="linked")
+    resolution = factory.SubFactory(ResolutionFactory, job=factory.SelfAttribute("..job"))
+    council = factory.SelfAttribute("job.council")
+    due_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(minutes=5))
+
+
+class FeedbackRequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "feedback.FeedbackRequest"
+
+    job = factory.SubFactory(JobFactory, status="closed")
+    enquiry = factory.SubFactory(EnquiryFactory, council=factory.SelfAttribute("..job.council"),
+                                 job=factory.SelfAttribute("..job"), status="closed")
+    customer = factory.SelfAttribute("enquiry.customer")
+    job_closed_at = factory.LazyFunction(timezone.now)
+    channel = "email"
+    code = factory.Sequence(lambda n: f"TESTCD{n:04d}"[:10])
+    sent_at = factory.LazyFunction(timezone.now)
+    expires_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=30))
+
+
+def updates_given(job, *, by):
+    """Every customer on the job is given an update (clearing the updates owed since the assessment),
+    as a case manager does before the call ticket can close. Returns the job as it is now."""
+    from jobs.customer_updates import customer_update_log
+
+    customer_update_log(job=job, by=by, issue="Burst main", message="The repair is done and the water is back on.")
+    return Job.objects.get(pk=job.pk)

@@ -442,7 +442,7 @@ def test_crew_adds_a_note_from_the_job_card(job_at, crew_user, client_for, submi
     client = client_for(crew_user)
     page = client.get(reverse("jobs:job-detail", args=[job.reference])).content.decode()
     assert "Add note" in page
-    response = client.post(reverse("jobs:job-note", args=[job.reference]), {"text": "Hydrant cap missing",
-                                                                          "submission_token": submission_token(crew_user)})
+    response = client.post(reverse("jobs:job-note", args=[job.reference]),
+                           {"text": "Hydrant cap missing", "submission_token": submission_token(crew_user)})
     assert response.status_code == 302
     assert "Hydrant cap missing" in client.get(reverse("jobs:job-detail", args=[job.reference])).content.decode()

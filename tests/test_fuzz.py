@@ -81,11 +81,14 @@ def _kwargs_for(name: str, pattern: URLPattern, data) -> dict:
     kwargs = {}
     for key in pattern.pattern.converters:
         if key == "reference":
-            kwargs[key] = data["job"].reference if name.startswith("jobs:") else data["enquiry"].reference
+            kwargs[key] = data["job"].reference if name.startswith(("jobs:", "feedback:")) \
+                else data["enquiry"].reference
         elif key in ("pk", "customer_id"):
             kwargs[key] = data["customer"].pk
         elif key in ("photo_id", "letter_id"):
             kwargs[key] = 999_999  # none such: the view answers 404 whatever else is sent
+        elif key == "code":  # a feedback letter's short code
+            kwargs[key] = "ABCDEFGHJK"
         elif key == "uidb64":
             kwargs[key] = urlsafe_base64_encode(force_bytes(data["user"].pk))
         elif key == "token":

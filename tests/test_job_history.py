@@ -14,7 +14,7 @@ from enquiries.enums import EnquiryStatus
 from jobs import services
 from jobs.enums import CancelReason, JobEventKind, JobStatus, KpiClass
 from jobs.models import Classification, Job, JobEvent, Resolution, ServiceLevel, Visit
-from tests.factories import CategoryFactory, EnquiryFactory, PriorityFactory, assessment_kwargs
+from tests.factories import CategoryFactory, EnquiryFactory, PriorityFactory, assessment_kwargs, updates_given
 
 
 @pytest.fixture
@@ -52,7 +52,8 @@ def story(council, suburb, leak, contractor, casemanager_user, crew_user, p2, ma
                                                                          **assessment_kwargs()),
             JobStatus.IN_REPAIR: lambda j: services.job_start_repair(job=j, by=crew_user),
             JobStatus.COMPLETED: lambda j: services.job_complete(job=j, by=crew_user),
-            JobStatus.CLOSED: lambda j: services.job_close(job=j, by=casemanager_user),
+            JobStatus.CLOSED: lambda j: services.job_close(job=updates_given(j, by=casemanager_user),
+                                                           by=casemanager_user),
         }
         for step in order[order.index(job.status) + 1 if job.status in order else 0: order.index(status) + 1]:
             job = steps[step](job)

@@ -8,7 +8,7 @@ from enquiries.enums import EnquiryStatus
 from jobs import services
 from jobs.enums import CREW_VISIBLE_STATUSES, CancelReason, JobStatus, Stage
 from jobs.models import Job
-from tests.factories import EnquiryFactory, JobFactory, assessment_kwargs
+from tests.factories import EnquiryFactory, JobFactory, assessment_kwargs, updates_given
 
 
 @pytest.fixture
@@ -192,7 +192,7 @@ def test_whole_journey_through_the_five_stages_with_enquiries_following(
     assert job.stage == Stage.MANAGE
     job = services.job_complete(job=job, by=crew_user)
     assert job.next_due_at is None and job.completed_at is not None
-    job = services.job_close(job=job, by=callcentre_user)
+    job = services.job_close(job=updates_given(job, by=casemanager_user), by=callcentre_user)
     assert job.stage == Stage.CLOSE
     assert {e.status for e in job.enquiries.all()} == {EnquiryStatus.CLOSED}
     job = services.job_mark_reported(job=job, by=analyst_user)

@@ -115,6 +115,15 @@ def test_seed_demo_is_idempotent_and_gives_every_page_something(settings):
     assert UpdateOwed.objects.filter(cleared_at__isnull=True).exists()  # the triage tab has something
     assert FloodedProperty.objects.count() == 2  # three jobs, two houses
     assert Job.objects.filter(site_contact__isnull=False).exists()
+    from feedback.demo import DEMO_FEEDBACK_CODE
+    from feedback.models import CallBack, Feedback, FeedbackRequest
+
+    # Stage 4: call-backs in every outcome, closed jobs with feedback, the README's printable link.
+    assert set(CallBack.objects.exclude(outcome="").values_list("outcome", flat=True)) == {
+        "satisfied", "not_satisfied", "no_answer", "wrong_number"}
+    assert CallBack.objects.filter(status="exhausted").exists() and CallBack.objects.filter(status="scheduled").exists()
+    assert Feedback.objects.filter(job__status__in=["closed", "reported"]).exists()
+    assert FeedbackRequest.objects.filter(code=DEMO_FEEDBACK_CODE, answered_at__isnull=True).exists()
     call_command("seed_demo", stdout=open(os.devnull, "w"))
     assert (Enquiry.objects.count(), Job.objects.count()) == counts
     from accounts.models import User

@@ -5,7 +5,16 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from complaints.models import ComplaintAction
 from jobs.enums import JobStatus
-from tests.factories import ComplaintFactory, CustomerFactory, EnquiryFactory, JobFactory, letter_for, photo_for
+from tests.factories import (
+    CallBackFactory,
+    ComplaintFactory,
+    CustomerFactory,
+    EnquiryFactory,
+    FeedbackRequestFactory,
+    JobFactory,
+    letter_for,
+    photo_for,
+)
 
 ROLES = ["callcentre", "casemanager", "crew", "analyst", "admin"]
 
@@ -56,6 +65,12 @@ MATRIX = {
     "jobs:job-site-contact": ("job", {"casemanager": 200}),
     "jobs:job-update": ("job", {"casemanager": 200, "crew": 200}),
     "jobs:customer-history": ("customer", {"callcentre": 200, "casemanager": 200}),
+    "jobs:job-close": ("job", {"callcentre": 200, "casemanager": 200}),  # open: the reasons it cannot close yet
+    "feedback:callback-queue": (None, {"callcentre": 200, "casemanager": 200}),
+    "feedback:callback-record": ("callback", {"callcentre": 200, "casemanager": 200}),
+    "feedback:callback-reopen": ("callback", {"callcentre": 405, "casemanager": 405}),
+    "feedback:feedback-record": ("job", {"callcentre": 200, "casemanager": 200}),
+    "feedback:feedback-letter": ("feedback_request", {"callcentre": 200, "casemanager": 200}),
     "reporting:dashboard": (None, {"analyst": 200}),
     "reporting:figure-detail": (None, {"analyst": 400}),  # which figure, council and period: none given
     "reporting:export-jobs": (None, {"analyst": 200}),
@@ -83,7 +98,9 @@ MATRIX = {
 
 # Reachable without logging in, on purpose.
 PUBLIC = {"login", "logout", "healthz", "password_reset", "password_reset_done", "password_reset_confirm",
-          "password_reset_complete", "bench-bare"}
+          "password_reset_complete", "bench-bare",
+          # Stage 4's public pages (tests/test_feedback.py, tests/test_status_page.py): no personal data, rate-limited.
+          "feedback:give", "feedback:give-code", "feedback:status"}
 
 
 def _all_url_names(resolver=None, namespace=""):
@@ -123,10 +140,15 @@ def objects(council, suburb, contractor, casemanager_user, p2, main_leak, leak, 
     enquiry.save(update_fields=["job"])
     photo = photo_for(job)
     letter = letter_for(job)
+    callback = CallBackFactory(job__council=council, job__suburb=suburb, enquiry__suburb=suburb,
+                               enquiry__issue_type=leak)
+    request = FeedbackRequestFactory(job__council=council, job__suburb=suburb, enquiry__suburb=suburb,
+                                     enquiry__issue_type=leak)
     return {"customer": [customer.pk], "enquiry": [enquiry.reference], "job": [job.reference],
             "report": [report.reference], "complaint": [complaint.reference],
             "complaint_step": [complaint.reference, step.pk],
-            "photo": [job.reference, photo.pk], "letter": [job.reference, letter.pk]}
+            "photo": [job.reference, photo.pk], "letter": [job.reference, letter.pk],
+            "callback": [callback.pk], "feedback_request": [request.pk]}
 
 
 def _url(name, key, objects):
@@ -239,6 +261,10 @@ ACTORS = {
     "jobs:job-photos-add": {"casemanager", "crew"},
     "jobs:job-update": {"casemanager", "crew"},
     "jobs:job-site-contact": {"casemanager"},
+    "jobs:job-close": {"callcentre", "casemanager"},
+    "feedback:callback-record": {"callcentre", "casemanager"},
+    "feedback:callback-reopen": {"callcentre", "casemanager"},
+    "feedback:feedback-record": {"callcentre", "casemanager"},
 }
 # Actions that the test job (dispatched, no enquiry, nothing to merge into) cannot take:
 # reopen (it is open), change service (dispatched), unlink (no enquiry), exclude (not
@@ -247,7 +273,12 @@ ACTORS = {
 # (tested in test_fieldwork.py and test_customer_updates.py).
 NOT_AVAILABLE_ON_THE_TEST_JOB = {"jobs:job-reopen", "jobs:job-service", "jobs:job-unlink", "jobs:job-exclude",
                                  "jobs:job-merge", "jobs:job-assess", "jobs:job-start-repair", "jobs:job-complete",
-                                 "jobs:job-variation", "jobs:job-photos-add", "jobs:job-update"}
+                                 "jobs:job-variation", "jobs:job-photos-add", "jobs:job-update",
+                                 # Stage 4: the test job is not completed (no close, no feedback), and a call-back
+                                 # takes its own outcome; the actors' POSTs are tested in test_callbacks.py,
+                                 # test_close_call_ticket.py and test_feedback.py.
+                                 "jobs:job-close", "feedback:callback-record", "feedback:callback-reopen",
+                                 "feedback:feedback-record"}
 OBJECT_URLS = sorted(name for name, (key, _expected) in MATRIX.items() if key)
 
 

@@ -21,6 +21,7 @@ from accounts.models import Organisation, Suburb, User
 from enquiries import services as enquiry_services
 from enquiries.enums import ContactChannel, ReceivedChannel
 from enquiries.models import Enquiry, IssueType
+from feedback import demo as closeout_demo
 from jobs import services as job_services
 from jobs.customer_updates import PREFERRED, customer_update_log, letter_render, update_prefill
 from jobs.due_dates import due_dates_for
@@ -298,13 +299,22 @@ class DemoActivity:
             return
         with _at(steps[JobStatus.COMPLETED]):
             job = job_services.job_complete(job=job, by=crew, note="Repaired and site reinstated.")
-        if target == JobStatus.COMPLETED or job.enquiries.filter(callback_requested=True).exists():
-            return  # a requested call-back holds the ticket open until it is made
-        with _at(steps[JobStatus.CLOSED]):
-            job = job_services.job_close(job=job, by=self._call_centre(code), note="Customer told the work is done.")
-        if target == JobStatus.CLOSED:
+        # Stage 4: the call-centre rings back; a requested call-back holds the ticket open until made.
+        last_call = closeout_demo.make_callbacks(job=job, by=self._call_centre(code), at_moment=_at, rng=self.rng,
+                                                 finish=target != JobStatus.COMPLETED, now=self.now)
+        if target == JobStatus.COMPLETED:
             return
-        with _at(steps[JobStatus.REPORTED]):
+        close_at = max(steps[JobStatus.CLOSED], (last_call or steps[JobStatus.CLOSED]) + timedelta(minutes=30))
+        if close_at >= self.now or job.callbacks.filter(status="scheduled").exists():
+            return
+        with _at(close_at):
+            job = job_services.job_close(job=job, by=self._call_centre(code), note="Customer told the work is done.")
+        closeout_demo.give_feedback(job=job, staff=self._call_centre(code), at_moment=_at, rng=self.rng,
+                                    now=self.now)
+        reported_at = max(steps[JobStatus.REPORTED], close_at + timedelta(days=1))
+        if target == JobStatus.CLOSED or reported_at >= self.now:
+            return
+        with _at(reported_at):
             job_services.job_mark_reported(job=job, by=self.users["analyst"])
 
     def _loose_enquiries(self) -> None:
@@ -461,4 +471,5 @@ class DemoActivity:
             self._loose_enquiries()
             self._corrections()
             self._fieldwork()
+            closeout_demo.printable_link()
         return Enquiry.objects.count()

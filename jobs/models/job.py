@@ -301,9 +301,9 @@ class Job(ConcurrentTransitionMixin, VersionLockMixin, models.Model):
         field=status,
         source=JobStatus.COMPLETED,
         target=JobStatus.CLOSED,
-        conditions=[states.no_callback_outstanding],
+        conditions=[states.nothing_blocks_close],
         permission=permissions.may_close_job,
-        custom={"order": 8, "label": "Close call ticket"},
+        custom={"order": 8, "label": "Close call ticket", "url_name": "jobs:job-close"},
     )
     def close(self, *, by=None, description=None):
         self.closed_at = timezone.now()
@@ -341,9 +341,10 @@ class Job(ConcurrentTransitionMixin, VersionLockMixin, models.Model):
     @fsm_log_description
     @transition(
         field=status,
-        source=[JobStatus.CLOSED, JobStatus.REPORTED, JobStatus.CANCELLED],
+        # A completed job reopens too: the customer said on the call-back that it is not fixed.
+        source=[JobStatus.COMPLETED, JobStatus.CLOSED, JobStatus.REPORTED, JobStatus.CANCELLED],
         target=GET_STATE(states.status_after_reopen, states=[JobStatus.LOGGED, JobStatus.TRIAGED, JobStatus.ALLOCATED]),
-        permission=permissions.may_triage_job,
+        permission=permissions.may_reopen_job,
         custom={"order": 21, "label": "Reopen", "url_name": "jobs:job-reopen", "style": "outline-secondary"},
     )
     def reopen(self, *, targets: Targets | None, by=None, description=None):

@@ -33,6 +33,12 @@ class Command(BaseCommand):
             self.stdout.write(f"Created {count} enquiries and their jobs.")
             complaints = DemoComplaints(users=users, organisations=organisations).run()
             self.stdout.write(f"Created {complaints} complaints.")
+        from feedback.demo import DEMO_FEEDBACK_CODE
+        from feedback.models import FeedbackRequest
+
+        if FeedbackRequest.objects.filter(code=DEMO_FEEDBACK_CODE, answered_at__isnull=True).exists():
+            self.stdout.write(f"A demo customer's feedback link (no login): {settings.SITE_URL.rstrip('/')}"
+                              f"/f/{DEMO_FEEDBACK_CODE}/  (status page: /status/)")
         self.stdout.write(self.style.SUCCESS(f"Demo logins (password for all: {DEMO_PASSWORD}):"))
         for username, first, last, org, roles, _listed in DEMO_USERS:
             self.stdout.write(f"  {username:<16} {first} {last}, {', '.join(roles)} ({org})")
