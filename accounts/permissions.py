@@ -110,6 +110,12 @@ def may_view_job(user, job: Job) -> bool:
     return may_view_enquiries(user) and council_in_scope(user, job.council_id)
 
 
+def may_retry_job_messages(user, job: Job) -> bool:
+    """The e-mails and texts about a job that failed for good are shown, with "Retry", to the
+    case managers (they act on the customers' contact; others do not see the addresses)."""
+    return is_case_manager(user) and may_view_job(user, job)
+
+
 def may_view_reports(user) -> bool:
     """Analysts and case managers read and download the trend reports."""
     return is_analyst(user) or is_case_manager(user)

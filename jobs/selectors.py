@@ -368,3 +368,28 @@ def job_fieldwork(*, job: Job, user) -> dict:
         "can_set_site_contact": can_set_site_contact,
         "can_update": job.status in WORKING_OR_COMPLETED and permissions.may_update_customers(job, user),
     }
+
+
+def job_messages(*, job: Job):
+    """Every e-mail and text about this job, newest first: the job's own (feedback requests),
+    its enquiries' (acknowledgements) and its customer updates' (one query)."""
+    from common.models import OutboxMessage
+    from enquiries.models import Enquiry
+
+    from .models import UpdateRecipient
+
+    types = ContentType.objects.get_for_models(Job, Enquiry, UpdateRecipient)
+    about = (
+        Q(about_type=types[Job], about_id=job.pk)
+        | Q(about_type=types[Enquiry], about_id__in=Enquiry.objects.filter(job=job).values("pk"))
+        | Q(about_type=types[UpdateRecipient],
+            about_id__in=UpdateRecipient.objects.filter(update__job=job).values("pk"))
+    )
+    return OutboxMessage.objects.filter(about).order_by("-created_at", "-id")
+
+
+def job_failed_messages(*, job: Job) -> list:
+    """The messages about this job that failed for good (shown with "Retry")."""
+    from common.enums import OutboxStatus
+
+    return list(job_messages(job=job).filter(status=OutboxStatus.FAILED)[:50])

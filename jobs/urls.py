@@ -23,6 +23,7 @@ urlpatterns = [
     path("<ref:reference>/unlink/", views.job_unlink, name="job-unlink"),
     path("<ref:reference>/exclude/", views.job_exclude, name="job-exclude"),
     path("<ref:reference>/notes/", views.job_note, name="job-note"),
+    path("<ref:reference>/messages/<pk:message_id>/retry/", views.job_message_retry, name="job-message-retry"),
     path("<ref:reference>/arrive/", crew_views.job_arrive, name="job-arrive"),
     path("<ref:reference>/assess/", crew_views.job_assess, name="job-assess"),
     path("<ref:reference>/start-repair/", crew_views.job_start_repair, name="job-start-repair"),

@@ -1,9 +1,10 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import F
 from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -85,6 +86,8 @@ def _detail_context(request, job: Job, note_form: NoteForm) -> dict:
         "can_note": _may_note(request.user),
         "note_form": note_form,
         "show_enquiry_links": permissions.may_view_enquiries(request.user),
+        "failed_messages": selectors.job_failed_messages(job=job)
+        if permissions.may_retry_job_messages(request.user, job) else [],
     }
 
 
@@ -386,3 +389,24 @@ def job_note(request, reference):
             messages.success(request, "Note added.")
             return redirect("jobs:job-detail", reference=reference)
     return render(request, "jobs/job_detail.html", _detail_context(request, job, form), status=400)
+
+
+@role_required(permissions.is_case_manager)
+@require_POST
+def job_message_retry(request, reference, message_id):
+    """"Retry" on an e-mail or text about this job that failed for good: sent again by the outbox."""
+    from common.outbox import outbox_retry
+
+    job = _job_or_404(request.user, reference)
+    if not permissions.may_retry_job_messages(request.user, job):
+        raise PermissionDenied
+    message = get_object_or_404(selectors.job_messages(job=job), pk=message_id)  # about this job, or 404
+    try:
+        with transaction.atomic():
+            outbox_retry(message=message, by=request.user, authorised=True)
+    except ValidationError as exc:
+        messages.warning(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"The {message.get_channel_display().lower()} to {message.recipient} "
+                                  "is queued to be sent again.")
+    return redirect("jobs:job-detail", reference=job.reference)

@@ -85,7 +85,7 @@ def _kwargs_for(name: str, pattern: URLPattern, data) -> dict:
                 else data["enquiry"].reference
         elif key in ("pk", "customer_id"):
             kwargs[key] = data["customer"].pk
-        elif key in ("photo_id", "letter_id"):
+        elif key in ("photo_id", "letter_id", "message_id"):
             kwargs[key] = 999_999  # none such: the view answers 404 whatever else is sent
         elif key == "code":  # a feedback letter's short code
             kwargs[key] = "ABCDEFGHJK"

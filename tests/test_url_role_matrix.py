@@ -1,8 +1,11 @@
 """Every URL for every role: anonymous users are sent to log in, wrong roles get 403/404."""
 
 import pytest
+from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from common.models import OutboxMessage
+from common.outbox import outbox_add
 from complaints.models import ComplaintAction
 from jobs.enums import JobStatus
 from tests.factories import (
@@ -51,6 +54,7 @@ MATRIX = {
     "jobs:job-unlink": ("job", {"casemanager": 302}),  # no enquiry to unlink
     "jobs:job-exclude": ("job", {"casemanager": 302}),  # not attended: nothing to exclude
     "jobs:job-note": ("job", {"callcentre": 405, "casemanager": 405, "crew": 405, "analyst": 405}),
+    "jobs:job-message-retry": ("message", {"casemanager": 405}),
     # The crew's steps on a dispatched job: arrival is open to the crew (and a case manager for
     # them); the later steps are not available yet, so those who may take them go back to the job.
     "jobs:job-arrive": ("job", {"casemanager": 200, "crew": 200}),
@@ -140,6 +144,10 @@ def objects(council, suburb, contractor, casemanager_user, p2, main_leak, leak, 
     enquiry.save(update_fields=["job"])
     photo = photo_for(job)
     letter = letter_for(job)
+    with transaction.atomic():
+        message = outbox_add(channel="email", recipient="aroha@example.org", subject="Update", body="Kia ora",
+                             key="matrix-failed", about=job)
+    OutboxMessage.objects.filter(pk=message.pk).update(status="failed", last_error="Connection refused")
     callback = CallBackFactory(job__council=council, job__suburb=suburb, enquiry__suburb=suburb,
                                enquiry__issue_type=leak)
     request = FeedbackRequestFactory(job__council=council, job__suburb=suburb, enquiry__suburb=suburb,
@@ -148,7 +156,8 @@ def objects(council, suburb, contractor, casemanager_user, p2, main_leak, leak, 
             "report": [report.reference], "complaint": [complaint.reference],
             "complaint_step": [complaint.reference, step.pk],
             "photo": [job.reference, photo.pk], "letter": [job.reference, letter.pk],
-            "callback": [callback.pk], "feedback_request": [request.pk]}
+            "callback": [callback.pk], "feedback_request": [request.pk],
+            "message": [job.reference, message.pk]}
 
 
 def _url(name, key, objects):
@@ -262,6 +271,7 @@ ACTORS = {
     "jobs:job-update": {"casemanager", "crew"},
     "jobs:job-site-contact": {"casemanager"},
     "jobs:job-close": {"callcentre", "casemanager"},
+    "jobs:job-message-retry": {"casemanager"},
     "feedback:callback-record": {"callcentre", "casemanager"},
     "feedback:callback-reopen": {"callcentre", "casemanager"},
     "feedback:feedback-record": {"callcentre", "casemanager"},
@@ -322,6 +332,7 @@ def _snapshot() -> dict:
         "customers": Customer.objects.count(),
         "events": JobEvent.objects.count(),
         "state_log": StateLog.objects.count(),
+        "outbox": sorted(OutboxMessage.objects.values_list("pk", "status")),
     }
 
 
