@@ -15,5 +15,6 @@ class ComplaintsConfig(AppConfig):
 
         extensions.register("job_page", contributions.job_page)
         extensions.register("enquiry_page", contributions.enquiry_page)
+        extensions.register("customer_page", contributions.customer_page)
         # An open complaint about a job holds its call ticket open (a case manager may close over it).
         states.register_close_blocker(open_complaints)

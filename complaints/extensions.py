@@ -52,3 +52,14 @@ def enquiry_page(*, enquiry, user) -> PageExtension:
         links=[_log_link(enquiry=enquiry.reference)] if permissions.may_log_complaint(user) else [],
         sections=[Section(template="complaints/_customer_complaints.html", data=complaints)],
     )
+
+
+def customer_page(*, customer, user) -> PageExtension:
+    """The customer's complaint history on their history page, and "Log complaint" for them."""
+    if not permissions.may_view_complaints(user):
+        return PageExtension()
+    complaints = selectors.complaints_for_customer(customer_id=customer.pk, user=user)
+    links = [_log_link(customer=customer.pk)] if permissions.may_log_complaint(user) and \
+        permissions.council_in_scope(user, customer.council_id) else []
+    return PageExtension(links=links,
+                         sections=[Section(template="complaints/_customer_complaints.html", data=complaints)])

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts import permissions
 from accounts.client_address import client_ip
 from accounts.decorators import role_required
+from common import extensions
 from enquiries.enums import PersonalDataPage
 from enquiries.models import Customer
 from enquiries.privacy import customer_contact
@@ -181,6 +182,8 @@ def customer_history(request, customer_id):
     return render(request, "jobs/customer_history.html", {
         "customer": customer, "enquiries": enquiries,
         "updates": customer_updates.customer_update_history(customer=customer),
+        # Higher apps (complaints) add the customer's complaint history and "Log complaint".
+        "extras": extensions.collect("customer_page", customer=customer, user=request.user),
     })
 
 

@@ -284,3 +284,16 @@ def test_next_step_tick_buttons_show_for_case_managers_and_the_steps_owner_only(
     assert "Mark done: Book the CCTV" not in call_centre_page
     manager_page = client_for(casemanager_user).get(f"/complaints/{complaint.reference}/").content.decode()
     assert "Mark done: Ring the customer" in manager_page and "Mark done: Book the CCTV" in manager_page
+
+
+def test_customer_history_lists_their_complaints_and_logs_one_for_them(client_for, callcentre_user, taste,
+                                                                       job_with_customer, crew_user):
+    job, customer, _enquiry = job_with_customer
+    earlier = ComplaintFactory(council=job.council, customer=customer, job=job, category=taste)
+    client = client_for(callcentre_user)
+    page = client.get(f"/jobs/customers/{customer.pk}/").content.decode()
+    assert "Complaint history" in page and earlier.reference in page
+    assert f"/complaints/new/?customer={customer.pk}" in page
+    # The job page names the customer with a link to that history.
+    assert f"/jobs/customers/{customer.pk}/" in client.get(f"/jobs/{job.reference}/").content.decode()
+    assert client_for(crew_user).get(f"/jobs/customers/{customer.pk}/").status_code in (403, 404)
