@@ -44,7 +44,8 @@ from .models import OutboxMessage
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["outbox_add", "outbox_deliver", "outbox_failed_count", "outbox_for", "outbox_retry", "outbox_sweep"]
+__all__ = ["outbox_add", "outbox_deliver", "outbox_failed_count", "outbox_for", "outbox_retry", "outbox_retry_told",
+           "outbox_sweep"]
 
 
 # Writes --------------------------------------------------------------------------------
@@ -290,6 +291,24 @@ def outbox_retry(*, message: OutboxMessage, by, authorised: bool = False) -> Out
     message.save()
     transaction.on_commit(partial(_publish, message.pk), robust=True)
     return message
+
+
+def outbox_retry_told(request, *, messages_about, message_id: int) -> None:
+    """"Retry" from a record's page, after the caller's own role and scope checks: the message
+    must be one of ``messages_about`` (the record's; otherwise 404), and the user is told
+    what happened (queued again, or why not: someone retried it already)."""
+    from django.contrib import messages as flash
+    from django.shortcuts import get_object_or_404
+
+    message = get_object_or_404(messages_about, pk=message_id)
+    try:
+        with transaction.atomic():
+            outbox_retry(message=message, by=request.user, authorised=True)
+    except ValidationError as exc:
+        flash.warning(request, " ".join(exc.messages))
+    else:
+        flash.success(request, f"The {message.get_channel_display().lower()} to {message.recipient} "
+                               "is queued to be sent again.")
 
 
 # Reads ---------------------------------------------------------------------------------

@@ -207,3 +207,11 @@ def owner_candidates(*, council_id: int | None):
         .select_related("organisation")
         .order_by("first_name", "last_name", "username")
     )
+
+
+def complaint_failed_messages(*, complaint) -> list:
+    """E-mails about this complaint (escalations) that failed for good: shown with "Retry"."""
+    from common.enums import OutboxStatus
+    from common.outbox import outbox_for
+
+    return list(outbox_for(complaint).filter(status=OutboxStatus.FAILED)[:50])

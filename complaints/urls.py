@@ -17,4 +17,6 @@ urlpatterns = [
     path("<ref:reference>/withdraw/", views.complaint_withdraw, name="complaint-withdraw"),
     path("<ref:reference>/reopen/", views.complaint_reopen, name="complaint-reopen"),
     path("<ref:reference>/steps/<pk:pk>/done/", views.action_done, name="action-done"),
+    path("<ref:reference>/messages/<pk:message_id>/retry/", views.complaint_message_retry,
+         name="complaint-message-retry"),
 ]

@@ -169,8 +169,22 @@ def complaint_detail(request, reference):
         "timeline": selectors.complaint_timeline(complaints=[complaint]),
         "actions": selectors.complaint_actions(complaint=complaint, user=request.user, open_action_count=open_steps),
         "job_visible": complaint.job_id is not None and permissions.may_view_job(request.user, complaint.job),
+        "failed_messages": selectors.complaint_failed_messages(complaint=complaint) if runs_it else [],
     }
     return render(request, "complaints/complaint_detail.html", context)
+
+
+@role_required(permissions.is_case_manager)
+@require_POST
+def complaint_message_retry(request, reference, message_id):
+    """"Retry" on an e-mail about this complaint that failed for good (an escalation never received)."""
+    from common.outbox import outbox_for, outbox_retry_told
+
+    complaint = _complaint_or_404(request.user, reference)
+    if not permissions.may_run_complaint(complaint, request.user):
+        raise PermissionDenied
+    outbox_retry_told(request, messages_about=outbox_for(complaint), message_id=message_id)
+    return redirect("complaints:complaint-detail", reference=complaint.reference)
 
 
 def _changed_message(complaint: Complaint) -> str:

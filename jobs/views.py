@@ -1,10 +1,9 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import F
 from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -395,18 +394,10 @@ def job_note(request, reference):
 @require_POST
 def job_message_retry(request, reference, message_id):
     """"Retry" on an e-mail or text about this job that failed for good: sent again by the outbox."""
-    from common.outbox import outbox_retry
+    from common.outbox import outbox_retry_told
 
     job = _job_or_404(request.user, reference)
     if not permissions.may_retry_job_messages(request.user, job):
         raise PermissionDenied
-    message = get_object_or_404(selectors.job_messages(job=job), pk=message_id)  # about this job, or 404
-    try:
-        with transaction.atomic():
-            outbox_retry(message=message, by=request.user, authorised=True)
-    except ValidationError as exc:
-        messages.warning(request, " ".join(exc.messages))
-    else:
-        messages.success(request, f"The {message.get_channel_display().lower()} to {message.recipient} "
-                                  "is queued to be sent again.")
+    outbox_retry_told(request, messages_about=selectors.job_messages(job=job), message_id=message_id)
     return redirect("jobs:job-detail", reference=job.reference)

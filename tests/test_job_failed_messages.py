@@ -79,3 +79,27 @@ def test_a_message_about_another_job_answers_404_from_this_one(failed, client_fo
     other = JobFactory(council=council, suburb=suburb, status=JobStatus.DISPATCHED)
     assert client_for(casemanager_user).post(_retry_url(other, message)).status_code == 404
     assert OutboxMessage.objects.get(pk=message.pk).status == OutboxStatus.FAILED
+
+
+def test_a_failed_escalation_email_is_shown_on_the_complaint_with_retry(client_for, casemanager_user,
+                                                                       callcentre_user, council, settings):
+    from tests.factories import ComplaintFactory, ComplaintServiceLevelFactory
+
+    ComplaintServiceLevelFactory()
+    complaint = ComplaintFactory(council=council)
+    with transaction.atomic():
+        message = outbox_add(channel="email", recipient="manager@utility.example", key="escalation-test",
+                             subject=f"Complaint {complaint.reference} escalated to you (manager)", body="Please",
+                             about=complaint)
+    settings.EMAIL_BACKEND = "tests.test_outbox.RefusingMailBackend"
+    settings.OUTBOX_RETRY_DELAYS = []
+    assert outbox_deliver(message_id=message.pk, claim="first") == "failed"
+    url = reverse("complaints:complaint-detail", args=[complaint.reference])
+    retry = reverse("complaints:complaint-message-retry", args=[complaint.reference, message.pk])
+    client = client_for(casemanager_user)
+    page = client.get(url).content.decode()
+    assert "1 message could not be sent" in page and retry in page
+    assert "could not be sent" not in client_for(callcentre_user).get(url).content.decode()
+    assert client_for(callcentre_user).post(retry).status_code == 403
+    assert "queued to be sent again" in client.post(retry, follow=True).content.decode()
+    assert OutboxMessage.objects.get(pk=message.pk).status == OutboxStatus.PENDING

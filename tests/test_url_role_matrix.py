@@ -98,6 +98,7 @@ MATRIX = {
     "complaints:complaint-withdraw": ("complaint", {"callcentre": 200, "casemanager": 200}),
     "complaints:complaint-reopen": ("complaint", {"casemanager": 302}),
     "complaints:action-done": ("complaint_step", {"callcentre": 405, "casemanager": 405}),
+    "complaints:complaint-message-retry": ("complaint_message", {"casemanager": 405}),
 }
 
 # Reachable without logging in, on purpose.
@@ -147,7 +148,10 @@ def objects(council, suburb, contractor, casemanager_user, p2, main_leak, leak, 
     with transaction.atomic():
         message = outbox_add(channel="email", recipient="aroha@example.org", subject="Update", body="Kia ora",
                              key="matrix-failed", about=job)
-    OutboxMessage.objects.filter(pk=message.pk).update(status="failed", last_error="Connection refused")
+        complaint_message = outbox_add(channel="email", recipient="manager@example.org", subject="Escalated",
+                                       body="Please", key="matrix-complaint-failed", about=complaint)
+    OutboxMessage.objects.filter(pk__in=[message.pk, complaint_message.pk]).update(
+        status="failed", last_error="Connection refused")
     callback = CallBackFactory(job__council=council, job__suburb=suburb, enquiry__suburb=suburb,
                                enquiry__issue_type=leak)
     request = FeedbackRequestFactory(job__council=council, job__suburb=suburb, enquiry__suburb=suburb,
@@ -157,7 +161,8 @@ def objects(council, suburb, contractor, casemanager_user, p2, main_leak, leak, 
             "complaint_step": [complaint.reference, step.pk],
             "photo": [job.reference, photo.pk], "letter": [job.reference, letter.pk],
             "callback": [callback.pk], "feedback_request": [request.pk],
-            "message": [job.reference, message.pk]}
+            "message": [job.reference, message.pk],
+            "complaint_message": [complaint.reference, complaint_message.pk]}
 
 
 def _url(name, key, objects):
@@ -262,6 +267,7 @@ ACTORS = {
     "complaints:complaint-reopen": {"casemanager"},
     "complaints:complaint-withdraw": {"callcentre", "casemanager"},
     "complaints:action-done": {"casemanager"},
+    "complaints:complaint-message-retry": {"casemanager"},
     "jobs:job-arrive": {"casemanager", "crew"},
     "jobs:job-assess": {"casemanager", "crew"},
     "jobs:job-start-repair": {"casemanager", "crew"},
