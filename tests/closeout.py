@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from enquiries.enums import ContactChannel
 from jobs import services
 from jobs.customer_updates import customer_update_log
 from jobs.models import Job
@@ -30,7 +31,9 @@ def make_completed_job(*, council, suburb, leak, casemanager, crew, contractor, 
                                       backdate_reason="Radio was down")
     job = services.job_record_assessment(job=job, by=crew, **assessment_kwargs(notes="Cracked service pipe"))
     # The assessment makes every customer owed an update (stage 2): give it, so only stage 4 holds the ticket.
-    customer_update_log(job=job, by=casemanager, issue="Cracked service pipe", message="A crew is repairing it now.")
+    # Told face to face by the crew, so the only messages these tests see are stage 4's own.
+    customer_update_log(job=job, by=casemanager, issue="Cracked service pipe", message="A crew is repairing it now.",
+                        channel=ContactChannel.FACE_TO_FACE)
     job.refresh_from_db()
     job = services.job_complete(job=job, by=crew, completed_at=completed_at, note="Pipe replaced, water back on",
                                 backdate_reason="Typed in later" if completed_at else "")
