@@ -220,20 +220,23 @@ def customer_pick(request, pk):
 @require_GET
 def duplicate_candidates(request):
     council_id = _int(request.GET.get("council"))
-    service = request.GET.get("service", "")
     issue_type = IssueType.objects.filter(pk=_int(request.GET.get("issue_type"))).first()
-    candidates = []
-    if council_id and service and permissions.council_in_scope(request.user, council_id):
-        candidates = selectors.duplicate_candidates(
-            user=request.user, council_id=council_id, service=service,
-            street_address=_text(request.GET.get("street_address")),
-            latitude=_decimal(request.GET.get("latitude"), NZ_LATITUDE),
-            longitude=_decimal(request.GET.get("longitude"), NZ_LONGITUDE),
+    # Until the issue type is picked, jobs of every service nearby are shown.
+    service = issue_type.service if issue_type else request.GET.get("service", "")
+    street_address = _text(request.GET.get("street_address"))
+    latitude = _decimal(request.GET.get("latitude"), NZ_LATITUDE)
+    longitude = _decimal(request.GET.get("longitude"), NZ_LONGITUDE)
+    searched = bool(council_id and (street_address.strip() or latitude is not None))
+    found = selectors.DuplicateSearch([], [])
+    if searched and permissions.council_in_scope(request.user, council_id):
+        found = selectors.duplicate_search(
+            user=request.user, council_id=council_id, service=service or None,
+            street_address=street_address, latitude=latitude, longitude=longitude,
             radius_m=issue_type.duplicate_radius_m if issue_type else 200,
         )
     return render(request, "enquiries/_duplicates.html", {
-        "candidates": candidates, "chosen": request.GET.get("link_job", ""),
-        "searched": bool(council_id and service), "window_days": settings.ENQUIRY_DUPLICATE_WINDOW_DAYS,
+        "candidates": found.candidates, "fixed": found.recently_fixed, "chosen": request.GET.get("link_job", ""),
+        "searched": searched, "window_days": settings.ENQUIRY_DUPLICATE_WINDOW_DAYS,
     })
 
 
