@@ -794,9 +794,9 @@ def seed(url: str, *, enquiries: int, seed_value: int = 2026, log=print) -> dict
                     step_started = time.perf_counter()
                     counts[table] = _copy(cur, table_name, copy_columns, lines)
                     log(f"  COPY {table}: {counts[table]:,} rows in {time.perf_counter() - step_started:.1f}s")
-            conn.execute("DELETE FROM enquiries_referencecounter")
+            conn.execute("DELETE FROM common_referencecounter")
             for (prefix, year), value in sorted(counters.items()):
-                conn.execute("INSERT INTO enquiries_referencecounter (prefix, year, last_value) VALUES (%s, %s, %s)",
+                conn.execute("INSERT INTO common_referencecounter (prefix, year, last_value) VALUES (%s, %s, %s)",
                              (prefix, year, value))
             for table in TABLES:
                 conn.execute(

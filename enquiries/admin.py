@@ -3,7 +3,7 @@ from django_fsm_log.admin import StateLogInline
 
 from common.admin import ReadOnlyAdminMixin
 
-from .models import Customer, Enquiry, IssueType, ReferenceCounter
+from .models import Customer, Enquiry, IssueType
 
 
 @admin.register(IssueType)
@@ -32,8 +32,3 @@ class EnquiryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ("council", "issue_type")
     show_full_result_count = False
     inlines = [StateLogInline]
-
-
-@admin.register(ReferenceCounter)
-class ReferenceCounterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("prefix", "year", "last_value")

@@ -16,7 +16,8 @@ from accounts.models import Organisation, Suburb
 
 from .enums import ContactChannel, EnquiryStatus, Service
 from .models import Customer, Enquiry, IssueType
-from .references import reference_next
+from common.references import reference_next
+
 from .text import phone_digits, phone_normalise
 
 

@@ -19,7 +19,7 @@ from django_fsm_log.models import StateLog
 from accounts import permissions
 from enquiries.enums import EnquiryStatus
 from enquiries.models import Enquiry
-from enquiries.references import reference_next
+from common.references import reference_next
 from enquiries.text import street_key
 
 from .enums import CancelReason, JobEventKind
