@@ -20,6 +20,10 @@ class IssueType(models.Model):
         "duplicate radius (m)", default=200,
         help_text="Open jobs this close to a new enquiry are offered as possible duplicates.",
     )
+    is_urgent = models.BooleanField(
+        "usually urgent", default=False,
+        help_text="Flagged in the triage queue, which can list these first (no water, overflows, flooding).",
+    )
     sort_order = models.PositiveSmallIntegerField(default=100)
     is_active = models.BooleanField(default=True)
 

@@ -260,7 +260,7 @@ def _attach_first_enquiries(candidates: list[DuplicateCandidate]) -> None:
     enquiries = (
         Enquiry.objects.filter(job_id__in=[c.job.pk for c in candidates])
         .select_related("issue_type")
-        .only("job_id", "received_at", "description", "issue_type__name", "issue_type__service")
+        .only("job_id", "status", "received_at", "description", "issue_type__name", "issue_type__service")
         .order_by("job_id", "received_at", "id")
     )
     for enquiry in enquiries:

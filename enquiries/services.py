@@ -13,11 +13,10 @@ from django_fsm import has_transition_perm
 
 from accounts import permissions
 from accounts.models import Organisation, Suburb
+from common.references import reference_next
 
 from .enums import ContactChannel, EnquiryStatus, Service
 from .models import Customer, Enquiry, IssueType
-from common.references import reference_next
-
 from .text import phone_digits, phone_normalise
 
 
