@@ -32,7 +32,7 @@ def street_key(street_address: str) -> str:
 
 _HOUSE_NUMBER = re.compile(r"^\s*(?:(?:flat|unit|apt)\s*\w+\s*,?\s*)?(?:\w+/)?(\d+)", re.I)
 
-PHONE_HELP = "A New Zealand number: mobile, landline, 0800 or 0508, or +64."
+PHONE_HELP = "NZ mobile, landline, 0800, 0508 or +64."
 
 
 def house_number(street_address: str) -> int | None:

@@ -89,7 +89,7 @@ def test_customer_search_finds_by_two_digits_as_the_help_text_says(callcentre_us
 def test_customer_search_page_and_help_text_agree_on_two_characters(client_for, callcentre_user, council):
     CustomerFactory(council=council, name="Hemi Walker", phone="04 555 0199")
     client = client_for(callcentre_user)
-    assert "at least 2 characters" in client.get("/enquiries/new/").content.decode()
+    assert "At least 2 characters" in client.get("/enquiries/new/").content.decode()
     body = client.get("/enquiries/customers/search/", {"customer_query": "04", "council": council.pk}).content.decode()
     assert "Hemi Walker" in body and "No customer matches" not in body
 
