@@ -184,3 +184,33 @@ def test_demo_addresses_have_their_own_coordinates():
     assert len(set(positions.values())) == 4
     assert 10 < distance_m(*positions[20], *positions[24]) < 30
     assert distance_m(*positions[22], *positions[62]) > 200
+
+
+@pytest.mark.parametrize("path", ["/no-such-page/", "/jobs/JOB-2026-999999/"])
+def test_the_project_404_page_shows_with_debug_on(client_for, casemanager_user, settings, path):
+    settings.DEBUG = True
+    response = client_for(casemanager_user).get(path)
+    assert response.status_code == 404
+    body = response.content.decode()
+    assert "We couldn't find that" in body or "We couldn&#x27;t find that" in body
+    assert "Using the URLconf" not in body and "technical" not in body.lower()
+
+
+def test_a_403_is_logged_as_one_line(client_for, crew_user, caplog):
+    import logging
+
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        response = client_for(crew_user).get("/jobs/triage/")
+    assert response.status_code == 403
+    records = [r for r in caplog.records if r.name == "django.request"]
+    assert records and all(r.exc_info is None for r in records)
+    assert all("Traceback" not in caplog.handler.format(r) for r in records)
+
+
+def test_the_lockout_page_says_how_long_it_lasts(client, callcentre_user, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT + 1):
+        response = client.post("/accounts/login/", {"username": callcentre_user.username, "password": "wrong"},
+                               REMOTE_ADDR="203.0.113.9")
+    body = response.content.decode()
+    assert response.status_code in (403, 429)
+    assert "locked for <strong>15 minutes</strong>" in body
