@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -42,9 +43,31 @@ def enquiry_list(*, user) -> QuerySet[Enquiry]:
 
 LIST_COLUMNS = (
     "reference", "received_at", "status", "service", "street_address", "callback_requested", "callback_best_time",
-    "council__name", "council__short_code", "customer__name", "customer__phone", "issue_type__name", "suburb__name",
+    "council__name", "council__short_code", "customer__name", "customer__phone", "issue_type__name",
+    "issue_type__is_urgent", "suburb__name",
     "job__reference", "job__status",
 )
+
+
+REFERENCE = re.compile(r"^(ENQ|JOB)-\d{4}-\d{1,6}$", re.I)
+
+
+def enquiry_search(queryset: QuerySet[Enquiry], value: str) -> QuerySet[Enquiry]:
+    """Enquiries by reference (theirs or their job's), phone, customer name, address or reference part."""
+    value = (value or "").strip()
+    if not value:
+        return queryset
+    if REFERENCE.match(value):
+        value = value.upper()
+        if value.startswith("JOB"):
+            return queryset.filter(job__reference=value)
+        return queryset.filter(reference=value)
+    digits = phone_digits(value)
+    if len(digits) >= 3 and not any(ch.isalpha() for ch in value):
+        return queryset.filter(customer__phone_digits__startswith=digits)
+    return queryset.filter(
+        Q(customer__name__icontains=value) | Q(street_address__icontains=value) | Q(reference__icontains=value)
+    )
 
 
 def enquiry_for_page(*, user, reference: str) -> Enquiry:
@@ -96,6 +119,7 @@ class DuplicateCandidate:
     house_gap: int | None = None  # house numbers between the two addresses on the same street
     opposite_side: bool = False
     first_enquiry: object | None = None  # the first caller's enquiry: the fault type and their words
+    overdue_warning: str = ""  # set by a caller that knows the new enquiry's received time
 
     @property
     def age(self) -> timedelta:
@@ -218,8 +242,9 @@ def _nearby(*, user, council_id, service, statuses, since, key, point, street_ad
         jobs.filter(near)
         .select_related("suburb", "priority", "category")
         .only("reference", "status", "service", "street_address", "street_key", "latitude", "longitude",
-              "notified_at", "completed_at", "suburb__name", "priority__name", "priority__is_urgent",
-              "category__name")
+              "notified_at", "completed_at", "attended_at", "attendance_due_at", "resolution_due_at",
+              "suburb__name", "priority__name", "priority__is_urgent", "priority__attendance_target_hours",
+              "priority__resolution_target_hours", "priority__business_hours", "category__name")
         .order_by(*order)[:100]
     )
 

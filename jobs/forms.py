@@ -1,3 +1,5 @@
+import re
+
 from crispy_forms.helper import FormHelper
 from django import forms
 
@@ -36,8 +38,39 @@ class CategoriseForm(JobActionForm):
         self.fields["category"].queryset = Category.objects.filter(service=job.service, is_active=True)
         self.fields["priority"].label_from_instance = lambda p: f"{p.name} {p.label}: {p.target_summary}"
         if not self.is_bound:
-            self.initial.setdefault("category", job.category_id)
+            self.initial.setdefault("category", job.category_id or self._category_from_issue_type(job))
             self.initial.setdefault("priority", job.priority_id)
+
+    def _category_from_issue_type(self, job) -> int | None:
+        """The category that matches what the first caller reported, to start from."""
+        first = job.enquiries.select_related("issue_type").order_by("received_at", "id").first()
+        if first is None:
+            return None
+        category = category_matching(first.issue_type, list(self.fields["category"].queryset))
+        return category.pk if category else None
+
+
+_STOP_WORDS = {"or", "and", "the", "of", "a", "in", "on", "water", "wastewater", "stormwater", "other"}
+
+
+def _stems(text: str) -> set[str]:
+    words = re.findall(r"[a-z]+", text.lower())
+    return {word[:5] for word in words if word not in _STOP_WORDS}
+
+
+def category_matching(issue_type, categories):
+    """The category whose name shares the most words with the issue type's ('Burst main' ->
+    'Water main burst'); the same name wins outright; on a tie, the first in the list; None when
+    nothing matches ('No water' has no counterpart by name)."""
+    best, best_score = None, 0
+    wanted = _stems(issue_type.name)
+    for category in categories:
+        if category.name.strip().lower() == issue_type.name.strip().lower():
+            return category
+        score = len(wanted & _stems(category.name))
+        if score > best_score:
+            best, best_score = category, score
+    return best
 
 
 class AllocateForm(JobActionForm):

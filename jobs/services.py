@@ -17,9 +17,9 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed, 
 from django_fsm_log.models import StateLog
 
 from accounts import permissions
+from common.references import reference_next
 from enquiries.enums import EnquiryStatus
 from enquiries.models import Enquiry
-from common.references import reference_next
 from enquiries.text import street_key
 
 from .enums import CancelReason, JobEventKind
@@ -322,3 +322,11 @@ def _with_note(description: str, note: str) -> str:
     note = (note or "").strip()
     return f"{description}. {note}" if note else description
 
+
+
+def enquiries_link_to_job(*, enquiries: Iterable[Enquiry], job: Job, by) -> Job:
+    """'Link to job' for several ticked enquiries at once: all of them, or none."""
+    with transaction.atomic():
+        for enquiry in sorted(enquiries, key=lambda e: e.pk):
+            job = enquiry_link_to_job(enquiry=enquiry, job=job, by=by)
+    return job

@@ -14,7 +14,7 @@ from accounts.decorators import role_required
 from common.forms import add_service_errors
 from common.pagination import keyset_page
 from enquiries.enums import EnquiryStatus
-from enquiries.selectors import enquiries_visible_to, enquiry_list
+from enquiries.selectors import enquiries_visible_to, enquiry_list, enquiry_search
 
 from . import selectors, services
 from .forms import (
@@ -79,11 +79,7 @@ def triage(request):
     counts = selectors.triage_counts(user=request.user)
     context = {"tab": tab, "tabs": [(key, label, counts[key]) for key, label in selectors.TRIAGE_TABS]}
     if tab == "new":
-        new_enquiries = enquiry_list(user=request.user).filter(status=EnquiryStatus.NEW)
-        context["page"] = keyset_page(new_enquiries, time_field="received_at", descending=False,
-                                      after=request.GET.get("after"), before=request.GET.get("before"),
-                                      with_count=False)
-        context["selected"] = {int(pk) for pk in request.GET.getlist("selected") if pk.isascii() and pk.isdigit()}
+        context.update(_new_enquiries(request, counts["new"]))
     else:
         sort = request.GET.get("sort", "oldest" if tab == "triage" else "due")
         if sort not in TRIAGE_SORTS:
@@ -94,6 +90,35 @@ def triage(request):
         context["jobs_page"] = paginator.get_page(request.GET.get("page"))
         context["sort"] = sort
     return render(request, "jobs/triage.html", context)
+
+
+NEW_ENQUIRY_SORTS = {"oldest": "Oldest first", "newest": "Newest first", "urgent": "Most urgent first"}
+
+
+def _new_enquiries(request, count: int) -> dict:
+    """The New enquiries tab: oldest, newest or most urgent first, searchable, ticked rows kept."""
+    sort = request.GET.get("sort", "oldest")
+    if sort not in NEW_ENQUIRY_SORTS:
+        sort = "oldest"
+    query = request.GET.get("q", "").replace("\x00", "")[:100].strip()
+    rows = enquiry_list(user=request.user).filter(status=EnquiryStatus.NEW)
+    if query:
+        rows = enquiry_search(rows, query)
+    context = {"sort": sort, "sorts": NEW_ENQUIRY_SORTS, "q": query,
+               "selected": {int(pk) for pk in request.GET.getlist("selected") if pk.isascii() and pk.isdigit()}}
+    if sort == "urgent":
+        # Urgent issue types first, each group oldest first; few rows, so plain pages do.
+        paginator = Paginator(rows.order_by("-issue_type__is_urgent", "received_at", "id"), 50)
+        if not query:
+            paginator.count = count  # already counted for the tab
+        context["rows_page"] = paginator.get_page(request.GET.get("page"))
+        context["rows"] = context["rows_page"].object_list
+    else:
+        context["page"] = keyset_page(rows, time_field="received_at", descending=sort == "newest",
+                                      after=request.GET.get("after"), before=request.GET.get("before"),
+                                      with_count=False)
+        context["rows"] = context["page"].rows
+    return context
 
 
 @role_required(permissions.is_crew)
@@ -110,7 +135,11 @@ def crew_queue(request):
 @role_required(permissions.may_triage)
 @require_POST
 def job_create(request):
-    """'Create job' from one or several ticked enquiries."""
+    """'Create job' from one or several ticked enquiries.
+
+    When an open job nearby may already be the same fault, the user is asked first, with
+    "Link to job" one click away; "Create a new job anyway" goes ahead.
+    """
     form = CreateJobForm(request.POST, enquiries_queryset=enquiries_visible_to(user=request.user))
     back = request.POST.get("next") or ""
     if not back.startswith("/") or not url_has_allowed_host_and_scheme(
@@ -118,8 +147,17 @@ def job_create(request):
     ):
         back = reverse("jobs:triage") + "?tab=new"
     if form.is_valid():
+        enquiries = list(form.cleaned_data["enquiries"].select_related("issue_type"))
+        link_to = request.POST.get("link_job", "")
+        if link_to:
+            return _link_ticked(request, enquiries, link_to, back)
+        if not request.POST.get("confirmed"):
+            nearby = selectors.duplicates_for_enquiries(user=request.user, enquiries=enquiries)
+            if nearby:
+                return render(request, "jobs/job_create_check.html",
+                              {"enquiries": enquiries, "candidates": nearby, "back": back})
         try:
-            job = services.job_create_from_enquiries(enquiries=form.cleaned_data["enquiries"], by=request.user)
+            job = services.job_create_from_enquiries(enquiries=enquiries, by=request.user)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
@@ -128,10 +166,32 @@ def job_create(request):
     else:
         for errors in form.errors.values():
             messages.error(request, " ".join(errors))
+    return _back_with_ticks(request, back)
+
+
+def _back_with_ticks(request, back: str):
     # Back to the list with the same ticks, so the selection is not lost.
     selected = "&".join(f"selected={pk}" for pk in request.POST.getlist("enquiries") if pk.isascii() and pk.isdigit())
     joiner = "&" if "?" in back else "?"
     return HttpResponseRedirect(f"{back}{joiner}{selected}" if selected else back)
+
+
+def _link_ticked(request, enquiries, reference: str, back: str):
+    job = selectors.jobs_visible_to(user=request.user).filter(reference=reference).first()
+    if job is None:
+        messages.error(request, f"No job {reference}.")
+        return _back_with_ticks(request, back)
+    try:
+        services.enquiries_link_to_job(enquiries=enquiries, job=job, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except services.JobChanged:
+        messages.error(request, f"{job.reference} changed just now; try again.")
+    else:
+        references = ", ".join(e.reference for e in enquiries)
+        messages.success(request, f"{references} linked to {job.reference}.")
+        return redirect("jobs:job-detail", reference=job.reference)
+    return _back_with_ticks(request, back)
 
 
 def _job_action(request, reference, *, form_class, service, success, template="jobs/job_action.html",
@@ -176,9 +236,11 @@ def _job_action(request, reference, *, form_class, service, success, template="j
                 return redirect("jobs:job-detail", reference=job.reference)
     else:
         form = form_class(job=job, initial={"version": job.version}, **form_kwargs)
-    context = {
-        "job": job, "form": form, "title": title or form.submit_label, "progress": selectors.job_progress(job=job),
-    }
+    submit_label = form.submit_label
+    if transition is not None:  # "Change contractor" when the step is taken again
+        submit_label = selectors.job_action_label(job=job, name=transition, label=form.submit_label)
+    context = {"job": job, "form": form, "title": title or submit_label, "submit_label": submit_label,
+               "progress": selectors.job_progress(job=job)}
     return render(request, template, context, status=400 if form.errors else 200)
 
 
