@@ -154,7 +154,8 @@ class EnquiryForm(forms.Form):
 
 
 class ResolveForm(forms.Form):
-    outcome = forms.CharField(label="What the customer was told", widget=forms.Textarea(attrs={"rows": 3}))
+    outcome = forms.CharField(label="What the customer was told", max_length=DESCRIPTION_MAX,
+                              widget=forms.Textarea(attrs={"rows": 3, "data-counter": ""}))
 
 
 class LinkToJobForm(forms.Form):

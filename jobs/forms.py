@@ -10,6 +10,9 @@ from .enums import CancelReason
 from .models import Category, Priority
 
 
+NOTE_MAX = 2000  # a note is read on a phone: long enough for the facts, short enough to read
+
+
 class JobActionForm(forms.Form):
     """Every job form carries the version it was loaded at: a stale one is refused, not applied."""
 
@@ -31,7 +34,8 @@ class CategoriseForm(JobActionForm):
     submit_label = "Categorise"
     category = forms.ModelChoiceField(queryset=Category.objects.none(), empty_label="Choose a category")
     priority = forms.ModelChoiceField(queryset=Priority.objects.filter(is_active=True), empty_label="Choose a priority")
-    note = forms.CharField(label="Note for the timeline", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label="Note for the timeline", required=False, max_length=NOTE_MAX,
+                           widget=forms.Textarea(attrs={"rows": 2, "data-counter": ""}))
 
     def __init__(self, *args, job, **kwargs):
         super().__init__(*args, job=job, **kwargs)
@@ -76,7 +80,8 @@ def category_matching(issue_type, categories):
 class AllocateForm(JobActionForm):
     submit_label = "Allocate case manager"
     case_manager = forms.ModelChoiceField(queryset=None, empty_label="Choose a case manager")
-    note = forms.CharField(label="Note for the timeline", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label="Note for the timeline", required=False, max_length=NOTE_MAX,
+                           widget=forms.Textarea(attrs={"rows": 2, "data-counter": ""}))
 
     def __init__(self, *args, job, user=None, **kwargs):
         super().__init__(*args, job=job, **kwargs)
@@ -88,8 +93,8 @@ class AllocateForm(JobActionForm):
 class DispatchForm(JobActionForm):
     submit_label = "Dispatch to contractor"
     contractor = forms.ModelChoiceField(queryset=None, empty_label="Choose a contractor")
-    note = forms.CharField(label="Instructions for the crew", required=False,
-                           widget=forms.Textarea(attrs={"rows": 3}))
+    note = forms.CharField(label="Instructions for the crew", required=False, max_length=NOTE_MAX,
+                           widget=forms.Textarea(attrs={"rows": 3, "data-counter": ""}))
 
     def __init__(self, *args, job, **kwargs):
         super().__init__(*args, job=job, **kwargs)
@@ -101,13 +106,15 @@ class DispatchForm(JobActionForm):
 class CancelForm(JobActionForm):
     submit_label = "Cancel job"
     reason = forms.ChoiceField(label="Why", choices=[("", "Choose a reason")] + CancelReason.choices)
-    note = forms.CharField(label="Details", required=False, widget=forms.Textarea(attrs={"rows": 2}),
+    note = forms.CharField(label="Details", required=False, max_length=NOTE_MAX,
+                           widget=forms.Textarea(attrs={"rows": 2, "data-counter": ""}),
                            help_text="Required when the reason is Other.")
 
 
 class ReopenForm(JobActionForm):
     submit_label = "Reopen job"
-    reason = forms.CharField(label="Why the job is reopened", widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(label="Why the job is reopened", max_length=NOTE_MAX,
+                             widget=forms.Textarea(attrs={"rows": 3, "data-counter": ""}))
 
 
 class LocationForm(JobActionForm):
@@ -127,7 +134,8 @@ class LocationForm(JobActionForm):
 
 
 class NoteForm(forms.Form):
-    text = forms.CharField(label="Add an internal note", widget=forms.Textarea(attrs={"rows": 2}))
+    text = forms.CharField(label="Add an internal note", max_length=NOTE_MAX,
+                           widget=forms.Textarea(attrs={"rows": 2, "data-counter": ""}))
 
 
 class EnquiryChoiceField(forms.ModelMultipleChoiceField):

@@ -48,12 +48,23 @@ def _may_note(user) -> bool:
     return permissions.is_case_manager(user) or permissions.is_crew(user)
 
 
+def _dispatch_instructions(timeline) -> str:
+    """The latest dispatch's note, for the top of the page (the crew reads it first)."""
+    dispatch = selectors._transition_title("dispatch")
+    for entry in reversed(timeline):
+        if entry.kind == "transition" and entry.title == dispatch:
+            return entry.text
+    return ""
+
+
 def _detail_context(request, job: Job, note_form: NoteForm) -> dict:
+    timeline = selectors.job_timeline(job=job)
     return {
         "job": job,
         "progress": selectors.job_progress(job=job),
         "enquiries": selectors.job_enquiries(job=job),
-        "timeline": selectors.job_timeline(job=job),
+        "timeline": timeline,
+        "instructions": _dispatch_instructions(timeline) if job.contractor_id else "",
         "actions": selectors.job_actions(job=job, user=request.user),
         "can_note": _may_note(request.user),
         "can_edit_location": permissions.may_triage(request.user) and job.is_open,

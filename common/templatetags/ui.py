@@ -103,3 +103,15 @@ def duration_words(delta: timedelta | None) -> str:
     if minutes:
         parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
     return " ".join(parts)
+
+
+@register.filter
+def map_url(place) -> str:
+    """A map link for a job or enquiry: its point when known, else its address (opens the phone's map app)."""
+    from urllib.parse import urlencode
+
+    if getattr(place, "latitude", None) is not None and getattr(place, "longitude", None) is not None:
+        query = f"{place.latitude},{place.longitude}"
+    else:
+        query = f"{place.street_address}, {place.suburb}, New Zealand"
+    return "https://www.google.com/maps/search/?" + urlencode({"api": 1, "query": query})
