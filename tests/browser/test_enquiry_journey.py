@@ -106,6 +106,10 @@ def test_enquiry_to_dispatched_job(
     expect(row).to_contain_text("12 Cuba Street, Te Aro")
     case_manager.get_by_label(f"Tick {enquiry_ref}").check()
     case_manager.get_by_role("button", name="Create job", exact=True).click()
+    # The open job two doors down may be the same fault: asked first, with "Link to job" one click away.
+    expect(case_manager.get_by_role("heading", level=1)).to_have_text("Is this the same fault as an open job?")
+    expect(case_manager.get_by_role("button", name=f"Link to job {cuba_street_job.reference}")).to_be_visible()
+    case_manager.get_by_role("button", name="Create a new job anyway").click()
 
     expect(case_manager.locator("#messages")).to_contain_text(re.compile(r"Job JOB-\d{4}-\d{6} created"))
     job_ref = JOB_REFERENCE.search(case_manager.locator("#messages").inner_text()).group()

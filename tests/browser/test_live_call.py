@@ -14,7 +14,7 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import check_accessibility
+from tests.browser.conftest import PHONE, check_accessibility
 
 pytestmark = pytest.mark.browser
 
@@ -246,3 +246,76 @@ def test_the_log_enquiry_form_fits_and_folds(page_for, callcentre_user, brooklyn
     page.get_by_label("Received at").fill(earlier)
     expect(reason).to_be_visible()
     check_accessibility(page, "the Log enquiry form with More details open")
+
+
+def test_long_unbroken_text_wraps_instead_of_widening_pages(page_for, new_page, casemanager_user, callcentre_user,
+                                                           crew_user, council, suburb, leak, contractor, p2,
+                                                           main_leak):
+    from enquiries.enums import EnquiryStatus
+    from jobs.enums import JobEventKind, JobStatus
+    from jobs.models import JobEvent
+    from tests.factories import EnquiryFactory, JobFactory
+
+    street = "1" + "A" * 199  # a 200-character street with no space in it
+    job = JobFactory(council=council, suburb=suburb, street_address=street, status=JobStatus.DISPATCHED,
+                     priority=p2, category=main_leak, case_manager=casemanager_user, contractor=contractor)
+    enquiry = EnquiryFactory(council=council, suburb=suburb, issue_type=leak, street_address=street, job=job,
+                             status=EnquiryStatus.LINKED, description="W" * 10_000, logged_by=callcentre_user)
+    EnquiryFactory(council=council, suburb=suburb, issue_type=leak, street_address=street,
+                   description="D" * 5_000, logged_by=callcentre_user)
+    JobEvent.objects.create(job=job, kind=JobEventKind.NOTE, by=casemanager_user, text="N" * 10_000)
+
+    pages = {
+        casemanager_user: [f"/jobs/{job.reference}/", f"/enquiries/{enquiry.reference}/", "/enquiries/",
+                           "/jobs/triage/?tab=new", "/jobs/triage/?tab=mine"],
+        callcentre_user: ["/enquiries/home/", f"/enquiries/{enquiry.reference}/"],
+        crew_user: ["/jobs/crew/", f"/jobs/{job.reference}/"],
+    }
+    for user, paths in pages.items():
+        for viewport in (None, PHONE):
+            page = page_for(user, viewport=viewport)
+            for path in paths:
+                page.goto(path)
+                width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+                assert width[0] <= width[1], f"{path} is {width[0]} px wide in a {width[1]} px window"
+            page.context.close()
+
+
+def test_the_crew_sees_a_map_link_instructions_first_and_a_short_stage_line(page_for, crew_user, council, suburb,
+                                                                           casemanager_user, contractor, p2,
+                                                                           main_leak):
+    from jobs import services
+    from jobs.enums import JobEventKind, JobStatus
+    from jobs.models import JobEvent
+    from tests.factories import JobFactory
+
+    job = JobFactory(council=council, suburb=suburb, status=JobStatus.ALLOCATED, priority=p2, category=main_leak,
+                     case_manager=casemanager_user, created_by=casemanager_user)
+    for n in range(6):  # a timeline long enough to push anything in it off the first screen
+        JobEvent.objects.create(job=job, kind=JobEventKind.NOTE, by=casemanager_user, text=f"Note {n}: " + "x " * 60)
+    services.job_dispatch(job=job, contractor=contractor, by=casemanager_user,
+                          note="Bring a 100 mm clamp; traffic management needed.")
+    page = page_for(crew_user, viewport=PHONE)
+    page.goto(f"/jobs/{job.reference}/")
+    address = page.locator("a.job-address")
+    expect(address).to_have_attribute("href", re.compile(r"^https://www\.google\.com/maps/search/\?api=1&query="))
+    instructions = page.get_by_role("region", name="Dispatch instructions")
+    expect(instructions).to_contain_text("Bring a 100 mm clamp")
+    timeline = page.locator("#timeline")
+    assert instructions.bounding_box()["y"] < timeline.bounding_box()["y"]
+    assert instructions.bounding_box()["y"] < 844, "the instructions are below the first screen"
+    stages = page.locator(".progress-stages").bounding_box()
+    assert stages["height"] <= 48, f"the stage line is {stages['height']} px tall"
+
+
+def test_tick_all_ticks_every_new_enquiry_on_the_page(page_for, casemanager_user, council, suburb, leak):
+    from tests.factories import EnquiryFactory
+
+    EnquiryFactory.create_batch(3, council=council, suburb=suburb, issue_type=leak)
+    page = page_for(casemanager_user)
+    page.goto("/jobs/triage/?tab=new")
+    page.get_by_label("Tick all on this page").check()
+    boxes = page.locator('input[name="enquiries"]')
+    expect(boxes).to_have_count(3)
+    for index in range(3):
+        expect(boxes.nth(index)).to_be_checked()

@@ -74,7 +74,7 @@ def _admin_urls(world):
     from django.urls import NoReverseMatch, reverse
 
     urls = ["/admin/", "/admin/password_change/"]
-    for model, model_admin in admin.site._registry.items():
+    for model in admin.site._registry:
         info = (model._meta.app_label, model._meta.model_name)
         urls.append(reverse("admin:{}_{}_changelist".format(*info)))
         try:
