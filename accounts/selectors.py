@@ -21,10 +21,6 @@ def suburbs_for_council(*, council_id: int | None) -> QuerySet[Suburb]:
     return Suburb.objects.filter(council_id=council_id).order_by("name")
 
 
-def contractors() -> QuerySet[Organisation]:
-    return Organisation.objects.filter(kind=OrganisationKind.CONTRACTOR, is_active=True)
-
-
 def case_managers() -> QuerySet[User]:
     return User.objects.filter(
         is_active=True, role_case_manager=True, organisation__kind=OrganisationKind.UTILITY

@@ -47,6 +47,9 @@ TABLES = [
     "enquiries_enquiry",
     "jobs_job",
     "jobs_jobevent",
+    "jobs_visit",
+    "jobs_resolution",
+    "jobs_classification",
     "django_fsm_log_statelog",
 ]
 META_TABLE = "bench_meta"
@@ -227,11 +230,12 @@ class Reference:
             self.issue_types.setdefault(it.service, []).append((it.pk, it.code, it.name))
         self.priorities = {
             p.name: (p.pk, p.label, float(p.attendance_target_hours), float(p.resolution_target_hours),
-                     p.business_hours)
+                     p.business_hours, p.is_urgent)
             for p in Priority.objects.all()
         }
         self.categories = {(c.service, c.name): c.pk for c in Category.objects.all()}
         self.category_name = {c.pk: c.name for c in Category.objects.all()}
+        self.category_kpi = {c.pk: c.kpi_class for c in Category.objects.all()}
         self.priority_by_issue = PRIORITY_BY_ISSUE
         self.category_by_issue = CATEGORY_BY_ISSUE
         self.descriptions = DESCRIPTIONS
@@ -533,7 +537,11 @@ JOB_COLUMNS = ["id", "reference", "council_id", "service", "category_id", "prior
                "attendance_due_at", "resolution_due_at", "next_due_at", "created_at", "created_by_id",
                "categorised_at", "allocated_at", "dispatched_at", "attended_at", "assessed_at", "repair_started_at",
                "completed_at", "closed_at", "reported_at", "cancelled_at", "cancel_reason", "assessment", "version",
-               "updated_at", "updated_by_id"]
+               "updated_at", "updated_by_id", "source", "description", "is_urgent", "kpi_class", "targets_from",
+               "reopened_at", "found_at", "merged_into_id", "excluded_from_measures", "excluded_reason"]
+VISIT_COLUMNS = ["job_id", "arrived_at", "left_at", "by_id", "recorded_at", "backdate_reason"]
+RESOLUTION_COLUMNS = ["job_id", "resolved_at", "by_id", "recorded_at", "backdate_reason", "note"]
+CLASSIFICATION_COLUMNS = ["job_id", "at", "category_id", "priority_id", "is_urgent", "kpi_class", "by_id", "reason"]
 EVENT_COLUMNS = ["job_id", "kind", "at", "by_id", "text", "enquiry_id"]
 LOG_COLUMNS = ["timestamp", "by_id", "source_state", "state", "transition", "content_type_id", "object_id",
                "description"]
@@ -619,7 +627,30 @@ class Writer:
                 ts(t[7]) if r >= 8 else N, ts(t[8]) if r >= 9 else N, ts(t[9]) if r >= 10 else N,
                 ts(j.cancel_at), j.cancel_reason[0] if j.cancel_reason else "", txt(j.assessment),
                 str(version), ts(j.updated), str(j.manager),  # the case manager stands in for the last editor
+                "customer", "",
+                ("t" if ref.priorities[j.priority][5] else "f") if categorised else N,
+                ref.category_kpi[j.category] if categorised else "",
+                ts(j.t0), N, N, N, "f", "",
             )) + "\n"
+
+    def visit_lines(self):
+        for j in self.p.jobs:
+            if j.reached >= 5:
+                yield f"{j.id}\t{ts(j.times[4])}\t{N}\t{j.crew}\t{ts(j.times[4])}\t\n"
+
+    def resolution_lines(self):
+        for j in self.p.jobs:
+            if j.reached >= 8:
+                at = ts(j.times[7])
+                yield f"{j.id}\t{at}\t{j.crew}\t{at}\t\tRepaired and site reinstated.\n"
+
+    def classification_lines(self):
+        ref = self.ref
+        for j in self.p.jobs:
+            if j.reached >= 2:
+                urgent = "t" if ref.priorities[j.priority][5] else "f"
+                yield (f"{j.id}\t{ts(j.times[1])}\t{j.category}\t{ref.priorities[j.priority][0]}\t{urgent}\t"
+                       f"{ref.category_kpi[j.category]}\t{j.manager}\t\n")
 
     def jobs_sorted(self):
         return self.p.jobs  # already in id order after number()
@@ -776,13 +807,17 @@ def seed(url: str, *, enquiries: int, seed_value: int = 2026, log=print) -> dict
                 from django_fsm_log.models import StateLog
 
                 from enquiries.models import Customer
-                from jobs.models import JobEvent
+                from jobs.models import Classification, JobEvent, Resolution, Visit
 
                 for table, model, columns, lines in (
                     ("enquiries_customer", Customer, CUSTOMER_COLUMNS, writer.customer_lines()),
                     ("jobs_job", ref.models["job"], JOB_COLUMNS, writer.job_lines()),
                     ("enquiries_enquiry", ref.models["enquiry"], ENQUIRY_COLUMNS, writer.enquiry_lines()),
                     ("jobs_jobevent", JobEvent, EVENT_COLUMNS + ["id"], writer.event_lines()),
+                    ("jobs_visit", Visit, VISIT_COLUMNS + ["id"], writer.visit_lines()),
+                    ("jobs_resolution", Resolution, RESOLUTION_COLUMNS + ["id"], writer.resolution_lines()),
+                    ("jobs_classification", Classification, CLASSIFICATION_COLUMNS + ["id"],
+                     writer.classification_lines()),
                     ("django_fsm_log_statelog", StateLog, LOG_COLUMNS + ["id"], writer.job_log_lines()),
                     ("django_fsm_log_statelog#enquiries", StateLog, LOG_COLUMNS + ["id"],
                      writer.enquiry_log_lines()),
@@ -790,7 +825,8 @@ def seed(url: str, *, enquiries: int, seed_value: int = 2026, log=print) -> dict
                     _columns(model, columns)
                     table_name = table.split("#")[0]
                     copy_columns = [c for c in columns if c != "id"] if table_name in (
-                        "jobs_jobevent", "django_fsm_log_statelog") else columns
+                        "jobs_jobevent", "jobs_visit", "jobs_resolution", "jobs_classification",
+                        "django_fsm_log_statelog") else columns
                     step_started = time.perf_counter()
                     counts[table] = _copy(cur, table_name, copy_columns, lines)
                     log(f"  COPY {table}: {counts[table]:,} rows in {time.perf_counter() - step_started:.1f}s")

@@ -8,8 +8,9 @@ from .models import Customer, Enquiry, IssueType
 
 @admin.register(IssueType)
 class IssueTypeAdmin(LabelledListEditableMixin, admin.ModelAdmin):
-    list_display = ("name", "service", "code", "duplicate_radius_m", "is_urgent", "sort_order", "is_active")
-    list_filter = ("service", "is_urgent", "is_active")
+    list_display = ("name", "service", "code", "dia_category", "duplicate_radius_m", "is_urgent", "sort_order",
+                    "is_active")
+    list_filter = ("service", "dia_category", "is_urgent", "is_active")
     list_editable = ("duplicate_radius_m", "is_urgent", "sort_order", "is_active")
 
 

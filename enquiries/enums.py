@@ -31,3 +31,29 @@ class EnquiryStatus(models.TextChoices):
     LINKED = "linked", "Linked to job"
     RESOLVED = "resolved", "Resolved at first contact"
     CLOSED = "closed", "Closed"
+
+
+class DiaComplaintCategory(models.TextChoices):
+    """The complaint categories of the DIA Non-Financial Performance Measures Rules 2013."""
+
+    WATER_CLARITY = "water_clarity", "Water: drinking water clarity"
+    WATER_TASTE = "water_taste", "Water: drinking water taste"
+    WATER_ODOUR = "water_odour", "Water: drinking water odour"
+    WATER_PRESSURE = "water_pressure", "Water: drinking water pressure or flow"
+    WATER_CONTINUITY = "water_continuity", "Water: continuity of supply"
+    WATER_RESPONSE = "water_response", "Water: our response to any of these"
+    WASTEWATER_ODOUR = "wastewater_odour", "Wastewater: odour"
+    WASTEWATER_FAULTS = "wastewater_faults", "Wastewater: system faults"
+    WASTEWATER_BLOCKAGES = "wastewater_blockages", "Wastewater: system blockages"
+    WASTEWATER_RESPONSE = "wastewater_response", "Wastewater: our response to issues with the system"
+    STORMWATER_PERFORMANCE = "stormwater_performance", "Stormwater: performance of the system"
+
+
+DIA_CATEGORY_SERVICE = {
+    category: (
+        Service.WATER_SUPPLY if category.startswith("water_")
+        else Service.WASTEWATER if category.startswith("wastewater_")
+        else Service.STORMWATER
+    )
+    for category in DiaComplaintCategory
+}

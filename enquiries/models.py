@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
@@ -7,7 +8,7 @@ from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 from accounts import permissions
 from accounts.enums import OrganisationKind
 
-from .enums import ContactChannel, EnquiryStatus, ReceivedChannel, Service
+from .enums import DIA_CATEGORY_SERVICE, ContactChannel, DiaComplaintCategory, EnquiryStatus, ReceivedChannel, Service
 
 
 class IssueType(models.Model):
@@ -19,6 +20,10 @@ class IssueType(models.Model):
     duplicate_radius_m = models.PositiveIntegerField(
         "duplicate radius (m)", default=200,
         help_text="Open jobs this close to a new enquiry are offered as possible duplicates.",
+    )
+    dia_category = models.CharField(
+        "DIA complaint category", max_length=30, choices=DiaComplaintCategory.choices, blank=True,
+        help_text="An enquiry of this type counts as a complaint in this DIA category; blank for none.",
     )
     is_urgent = models.BooleanField(
         "usually urgent", default=False,
@@ -33,6 +38,10 @@ class IssueType(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_service_display()}: {self.name}"
+
+    def clean(self):
+        if self.dia_category and DIA_CATEGORY_SERVICE[self.dia_category] != self.service:
+            raise ValidationError({"dia_category": "That DIA category belongs to another service."})
 
 
 class Customer(models.Model):
@@ -119,6 +128,13 @@ class Enquiry(ConcurrentTransitionMixin, models.Model):
                 permission=permissions.may_link_enquiry, custom={"label": "Link to job"})
     def link_to_job(self, *, job, by=None, description=None):
         self.job = job
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=status, source=EnquiryStatus.LINKED, target=EnquiryStatus.NEW,
+                permission=permissions.may_unlink_enquiry, custom={"label": "Unlink from job"})
+    def unlink_from_job(self, *, by=None, description=None):
+        self.job = None
 
     @fsm_log_by
     @fsm_log_description

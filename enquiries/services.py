@@ -13,6 +13,7 @@ from django_fsm import has_transition_perm
 
 from accounts import permissions
 from accounts.models import Organisation, Suburb
+from common.backdating import check_past_time
 from common.references import reference_next
 
 from .enums import ContactChannel, EnquiryStatus, Service
@@ -55,19 +56,6 @@ def customer_save(
     customer.full_clean()
     customer.save()
     return customer
-
-
-def _check_received_at(received_at: datetime, backdate_reason: str, now: datetime) -> None:
-    if received_at > now + timedelta(minutes=2):
-        raise ValidationError({"received_at": "The received time cannot be in the future."})
-    if now - received_at > timedelta(days=settings.BACKDATE_MAX_DAYS):
-        raise ValidationError({"received_at": f"The received time can be at most {settings.BACKDATE_MAX_DAYS} days "
-                                              "ago; check the date."})
-    tolerance = timedelta(minutes=settings.BACKDATE_TOLERANCE_MINUTES)
-    if now - received_at > tolerance and not backdate_reason.strip():
-        raise ValidationError(
-            {"backdate_reason": "Say why the received time is earlier than now (for example an after-hours call)."}
-        )
 
 
 @transaction.atomic
@@ -113,7 +101,7 @@ def enquiry_log(
         errors["latitude"] = "Give both latitude and longitude, or neither."
     if errors:
         raise ValidationError(errors)
-    _check_received_at(received_at, backdate_reason, now)
+    check_past_time(moment=received_at, reason=backdate_reason, field="received_at", what="received time", now=now)
     customer = customer_save(council=council, customer=existing_customer, **customer_details)
 
     enquiry = Enquiry(

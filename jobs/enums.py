@@ -69,11 +69,34 @@ CREW_ACTIVE_STATUSES = (JobStatus.DISPATCHED, JobStatus.ATTENDED, JobStatus.ASSE
 class JobEventKind(models.TextChoices):
     NOTE = "note", "Internal note"
     ENQUIRY_LINKED = "enquiry_linked", "Enquiry linked"
+    ENQUIRY_UNLINKED = "enquiry_unlinked", "Enquiry unlinked"
     LOCATION_CHANGED = "location_changed", "Location changed"
+    SERVICE_CHANGED = "service_changed", "Service changed"
+    RECLASSIFIED = "reclassified", "Reclassified after arrival"
+    MERGED_IN = "merged_in", "Duplicate job merged in"
+    EXCLUDED = "excluded", "Excluded from measures"
+
+
+class JobSource(models.TextChoices):
+    """How the utility learned of the fault."""
+
+    CUSTOMER = "customer", "Customer enquiry"
+    STAFF = "staff", "Found by staff"
+    TELEMETRY = "telemetry", "Network telemetry"
+
+
+class KpiClass(models.TextChoices):
+    """Which DIA call-out measure a job feeds, fixed from its category when categorised."""
+
+    WATER_FAULT = "water_fault", "Water supply fault or unplanned interruption"
+    WASTEWATER_OVERFLOW = "wastewater_overflow", "Wastewater overflow: blockage or other fault"
+    STORMWATER_FLOODING = "stormwater_flooding", "Stormwater flooding event"
+    NOT_CALLOUT = "not_callout", "Not a call-out (e.g. planned work)"
 
 
 class CancelReason(models.TextChoices):
     DUPLICATE = "duplicate", "Duplicate of another job"
+    MERGED = "merged", "Merged into another job"
     NO_FAULT = "no_fault", "No fault found"
     NOT_OUR_ASSET = "not_our_asset", "Private or third-party asset"
     CUSTOMER_WITHDREW = "customer_withdrew", "Customer withdrew the request"

@@ -4,10 +4,12 @@ from crispy_forms.helper import FormHelper
 from django import forms
 
 from accounts.models import Suburb
-from accounts.selectors import case_managers, contractors, suburbs_for_council
+from accounts.selectors import case_managers, councils_visible_to, suburbs_for_council
+from enquiries.enums import Service
 
-from .enums import CancelReason
-from .models import Category, Priority
+from .enums import CancelReason, JobSource
+from .models import Category, Job, Priority
+from .selectors import contractors_for, merge_candidates, usual_contractor_id
 
 
 NOTE_MAX = 2000  # a note is read on a phone: long enough for the facts, short enough to read
@@ -35,7 +37,8 @@ class CategoriseForm(JobActionForm):
     category = forms.ModelChoiceField(queryset=Category.objects.none(), empty_label="Choose a category")
     priority = forms.ModelChoiceField(queryset=Priority.objects.filter(is_active=True), empty_label="Choose a priority")
     note = forms.CharField(label="Note for the timeline", required=False, max_length=NOTE_MAX,
-                           widget=forms.Textarea(attrs={"rows": 2, "data-counter": ""}))
+                           widget=forms.Textarea(attrs={"rows": 2, "data-counter": ""}),
+                           help_text="Required to change the category or priority after the crew has arrived.")
 
     def __init__(self, *args, job, **kwargs):
         super().__init__(*args, job=job, **kwargs)
@@ -98,14 +101,19 @@ class DispatchForm(JobActionForm):
 
     def __init__(self, *args, job, **kwargs):
         super().__init__(*args, job=job, **kwargs)
-        self.fields["contractor"].queryset = contractors()
+        # Only the contractors under contract for this council and service; the usual one first.
+        self.fields["contractor"].queryset = contractors_for(council_id=job.council_id, service=job.service)
+        self.fields["contractor"].error_messages["invalid_choice"] = (
+            "That contractor has no contract for this council and service.")
         if not self.is_bound:
-            self.initial.setdefault("contractor", job.contractor_id)
+            self.initial.setdefault("contractor", job.contractor_id or usual_contractor_id(
+                council_id=job.council_id, service=job.service))
 
 
 class CancelForm(JobActionForm):
     submit_label = "Cancel job"
-    reason = forms.ChoiceField(label="Why", choices=[("", "Choose a reason")] + CancelReason.choices)
+    reason = forms.ChoiceField(label="Why", choices=[("", "Choose a reason")] + [
+        (value, label) for value, label in CancelReason.choices if value != CancelReason.MERGED])
     note = forms.CharField(label="Details", required=False, max_length=NOTE_MAX,
                            widget=forms.Textarea(attrs={"rows": 2, "data-counter": ""}),
                            help_text="Required when the reason is Other.")
@@ -131,6 +139,82 @@ class LocationForm(JobActionForm):
             for name in ("street_address", "latitude", "longitude"):
                 self.initial.setdefault(name, getattr(job, name))
             self.initial.setdefault("suburb", job.suburb_id)
+
+
+class ChangeServiceForm(JobActionForm):
+    submit_label = "Change service"
+    service = forms.ChoiceField(label="The right service", choices=[])
+    category = forms.ModelChoiceField(
+        label="Category in that service", queryset=Category.objects.none(), required=False,
+        help_text="Needed when the job was already categorised.")
+    reason = forms.CharField(label="Why", max_length=300, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, job, **kwargs):
+        super().__init__(*args, job=job, **kwargs)
+        self.fields["service"].choices = [("", "Choose a service")] + [
+            (value, label) for value, label in Service.choices if value != job.service]
+        self.fields["category"].queryset = (
+            Category.objects.filter(is_active=True).exclude(service=job.service).order_by("service", "sort_order"))
+        self.fields["category"].label_from_instance = lambda c: f"{c.get_service_display()}: {c.name}"
+
+
+class MergeForm(JobActionForm):
+    submit_label = "Merge into job"
+    into = forms.ModelChoiceField(label="The job that stays", queryset=Job.objects.none(),
+                                  empty_label="Choose the job this one duplicates")
+    reason = forms.CharField(label="Note", max_length=300, required=False)
+
+    def __init__(self, *args, job, **kwargs):
+        super().__init__(*args, job=job, **kwargs)
+        self.fields["into"].queryset = merge_candidates(job=job)
+        self.fields["into"].label_from_instance = (
+            lambda j: f"{j.reference} · {j.street_address}, {j.suburb.name} · {j.get_status_display().lower()}")
+
+
+class UnlinkForm(JobActionForm):
+    submit_label = "Unlink enquiry"
+    enquiry = forms.ModelChoiceField(label="Enquiry linked by mistake", queryset=None,
+                                     empty_label="Choose the enquiry")
+    reason = forms.CharField(label="Why it does not belong here", max_length=300,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, job, **kwargs):
+        super().__init__(*args, job=job, **kwargs)
+        self.fields["enquiry"].queryset = job.enquiries.select_related("customer").order_by("received_at")
+        self.fields["enquiry"].label_from_instance = lambda e: f"{e.reference} · {e.street_address}"
+
+
+class ExcludeForm(JobActionForm):
+    submit_label = "Exclude from measures"
+    reason = forms.CharField(label="Why the job should not count in the measures", max_length=300,
+                             widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class FoundJobForm(forms.Form):
+    """A job with no customer enquiry: found by staff or by network telemetry."""
+
+    council = forms.ModelChoiceField(queryset=None, empty_label="Choose a council")
+    service = forms.ChoiceField(choices=[("", "Choose a service")] + Service.choices)
+    source = forms.ChoiceField(label="Found by", choices=[("", "Choose")] + [
+        (value, label) for value, label in JobSource.choices if value != JobSource.CUSTOMER])
+    description = forms.CharField(label="What was found", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    street_address = forms.CharField(max_length=200)
+    suburb = forms.ModelChoiceField(queryset=None, empty_label="Choose a suburb")
+    latitude = forms.DecimalField(required=False, max_digits=9, decimal_places=6, min_value=-47.5, max_value=-34.0)
+    longitude = forms.DecimalField(required=False, max_digits=9, decimal_places=6, min_value=166.0, max_value=179.0)
+    found_at = forms.DateTimeField(label="Found at", required=False,
+                                   widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+                                   help_text="Leave empty for now.")
+    backdate_reason = forms.CharField(label="Why earlier than now", max_length=200, required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["council"].queryset = councils_visible_to(user=user)
+        self.fields["suburb"].queryset = Suburb.objects.select_related("council").order_by("council__name", "name")
+        self.fields["suburb"].label_from_instance = lambda s: f"{s.name} ({s.council})"
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
 
 
 class NoteForm(forms.Form):

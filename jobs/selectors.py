@@ -13,6 +13,7 @@ from django.utils import timezone
 from django_fsm_log.models import StateLog
 
 from accounts import permissions
+from accounts.models import Organisation
 
 from .enums import (
     CREW_ACTIVE_STATUSES,
@@ -22,7 +23,8 @@ from .enums import (
     JobStatus,
     Stage,
 )
-from .models import Job, JobEvent
+from .models import Contract, Job, JobEvent
+from .states import BEFORE_DISPATCH
 
 
 def jobs_visible_to(*, user) -> QuerySet[Job]:
@@ -213,6 +215,78 @@ def crew_jobs(*, user, active_only: bool = True) -> QuerySet[Job]:
         .filter(status__in=statuses)
         .select_related("council", "suburb", "priority", "category")
     )
+
+
+# Contracts and corrections ---------------------------------------------------------------
+
+def contractors_for(*, council_id: int, service: str) -> QuerySet[Organisation]:
+    """The contractors under contract for this council and service, the usual one first."""
+    return (
+        Organisation.objects.filter(contracts_held__council_id=council_id, contracts_held__service=service,
+                                    is_active=True)
+        .order_by("-contracts_held__is_usual", "name")
+    )
+
+
+def usual_contractor_id(*, council_id: int, service: str) -> int | None:
+    return (
+        Contract.objects.filter(council_id=council_id, service=service, is_usual=True)
+        .values_list("contractor_id", flat=True).first()
+    )
+
+
+def merge_candidates(*, job: Job) -> QuerySet[Job]:
+    """Open jobs of the same council and service that this one may duplicate, newest first."""
+    return (
+        Job.objects.filter(council_id=job.council_id, service=job.service, status__in=OPEN_STATUSES)
+        .exclude(pk=job.pk).select_related("suburb").order_by("-notified_at", "-id")[:200]
+    )
+
+
+CORRECTIONS = {
+    "location": "Edit location",
+    "service": "Change service",
+    "merge": "Merge into job",
+    "unlink": "Unlink enquiry",
+    "exclude": "Exclude from measures",
+}
+
+
+def correction_available(*, job: Job, name: str, enquiry_count: int | None = None) -> bool:
+    """Whether a correction applies to the job as it is (the services check again under the lock)."""
+    if name == "location":
+        return job.is_open
+    if name == "service":
+        return job.status in BEFORE_DISPATCH
+    if name == "merge":
+        return job.status in BEFORE_DISPATCH + [JobStatus.DISPATCHED] and job.attended_at is None
+    if name == "unlink":
+        if enquiry_count is None:
+            enquiry_count = job.enquiries.count()
+        return job.is_open and (enquiry_count > 1 or (enquiry_count == 1 and job.found_at is not None))
+    if name == "exclude":
+        return job.attended_at is not None and not job.excluded_from_measures and job.status != JobStatus.CANCELLED
+    raise ValueError(name)
+
+
+def job_corrections(*, job: Job, user, enquiry_count: int) -> list[Action]:
+    """The case manager's corrections that are not steps of the journey (no status change)."""
+    if not permissions.may_triage(user):
+        return []
+    return [
+        Action(name=name, label=label, url=reverse(f"jobs:job-{name}", args=[job.reference]),
+               style="outline-secondary")
+        for name, label in CORRECTIONS.items()
+        if correction_available(job=job, name=name, enquiry_count=enquiry_count)
+    ]
+
+
+def job_facts(*, job: Job) -> dict:
+    """The append-only facts the measures read: two queries whatever their number."""
+    return {
+        "visits": list(job.visits.select_related("by")),
+        "resolutions": list(job.resolutions.select_related("by")),
+    }
 
 
 # Before linking ------------------------------------------------------------------------

@@ -17,13 +17,15 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed, 
 from django_fsm_log.models import StateLog
 
 from accounts import permissions
+from common.backdating import check_past_time, is_backdated
 from common.references import reference_next
-from enquiries.enums import EnquiryStatus
+from enquiries.enums import EnquiryStatus, Service
 from enquiries.models import Enquiry
 from enquiries.text import street_key
 
-from .enums import CancelReason, JobEventKind
-from .models import Job, JobEvent
+from .enums import CancelReason, JobEventKind, JobSource, JobStatus
+from .models import Classification, Contract, Job, JobEvent, Resolution, Targets, Visit, targets_for
+from .states import BEFORE_DISPATCH
 
 
 class JobChanged(Exception):
@@ -38,8 +40,41 @@ class ActionNotAvailable(Exception):
     """The action cannot be taken in the job's current state or conditions."""
 
 
-def _lock(job: Job, expected_version: int | None) -> Job:
+def _permitted(method, job: Job, by) -> bool:
+    """May ``by`` take this action at all, whatever the job's state? (Scope and role.)"""
+    if permissions.is_system(by):
+        return True
+    return any(t.has_perm(job, by) for t in method._django_fsm.transitions.values())
+
+
+def _unmet(method, job: Job) -> str:
+    """Why the action is not available now: the unmet conditions, or the state."""
+    reasons = [
+        getattr(condition, "message", "")
+        for t in method._django_fsm.transitions.values()
+        if t.source in (job.status, "*")
+        for condition in t.conditions
+        if not condition(job)
+    ]
+    reasons = [r for r in reasons if r]
+    if reasons:
+        return " ".join(reasons)
+    return f"{job.reference} is {job.get_status_display().lower()}: that action is not available now."
+
+
+def _lock(job: Job, *, by, expected_version: int | None, allowed=None) -> Job:
+    """Lock the row, then check in this order: scope, permission, version.
+
+    A user who lost access is refused before anything about the job's new state is shown;
+    only a user who may act is told that someone else changed it.
+    """
+    permissions.actor_user(by)
     locked = Job.objects.select_for_update(of=("self",)).select_related("priority").get(pk=job.pk)
+    if not permissions.is_system(by):
+        if not permissions.may_view_job(by, locked):
+            raise PermissionDenied
+        if allowed is not None and not allowed(locked, by):
+            raise PermissionDenied
     if expected_version is not None and locked.version != expected_version:
         raise JobChanged(locked)
     return locked
@@ -47,31 +82,38 @@ def _lock(job: Job, expected_version: int | None) -> Job:
 
 def _save(job: Job, by) -> None:
     job.version += 1
-    job.updated_by = by
+    job.updated_by = permissions.actor_user(by)
     try:
         job.save()
     except ConcurrentTransition as exc:
         raise JobChanged(Job.objects.get(pk=job.pk)) from exc
 
 
+def _lock_for(job: Job, name: str, *, by, expected_version: int | None) -> Job:
+    """Lock for one transition: scope, permission, version, then the state and its conditions."""
+    method = getattr(Job, name)
+    locked = _lock(job, by=by, expected_version=expected_version,
+                   allowed=lambda j, user: _permitted(method, j, user))
+    if not can_proceed(getattr(locked, name)):
+        raise ActionNotAvailable(_unmet(method, locked))
+    return locked
+
+
+def _apply(locked: Job, name: str, *, by, description: str = "", **kwargs) -> Job:
+    try:
+        getattr(locked, name)(by=permissions.actor_user(by), description=description or None, **kwargs)
+    except TransitionNotAllowed as exc:
+        raise ActionNotAvailable(str(exc)) from exc
+    _save(locked, by)
+    return locked
+
+
 def _job_transition(*, job: Job, name: str, by, expected_version: int | None, description: str = "", **kwargs) -> Job:
-    """Run one transition under the row lock; raise PermissionDenied or ActionNotAvailable."""
+    """Run one transition under the row lock; raise PermissionDenied, JobChanged or ActionNotAvailable."""
     try:
         with transaction.atomic():
-            locked = _lock(job, expected_version)
-            method = getattr(locked, name)
-            if by is not None and not has_transition_perm(method, by):
-                if can_proceed(method):
-                    raise PermissionDenied
-                raise ActionNotAvailable(
-                    f"{locked.reference} is {locked.get_status_display().lower()}: that action is not available now."
-                )
-            try:
-                method(by=by, description=description or None, **kwargs)
-            except TransitionNotAllowed as exc:
-                raise ActionNotAvailable(str(exc)) from exc
-            _save(locked, by)
-            return locked
+            locked = _lock_for(job, name, by=by, expected_version=expected_version)
+            return _apply(locked, name, by=by, description=description, **kwargs)
     except ConcurrentTransition as exc:
         raise JobChanged(Job.objects.get(pk=job.pk)) from exc
 
@@ -83,16 +125,31 @@ def _log_creation(job: Job, by, description: str) -> None:
         source_state=None,
         state=job.status,
         transition="create",
-        by=by,
+        by=permissions.actor_user(by),
         description=description,
         timestamp=job.created_at,
     )
 
 
+def _latest_log(job: Job) -> StateLog:
+    return StateLog.objects.filter(content_type=ContentType.objects.get_for_model(Job), object_id=job.pk).latest("id")
+
+
+def _targets(job: Job) -> Targets | None:
+    if job.priority is None:
+        return None
+    return targets_for(priority=job.priority, council_id=job.council_id, service=job.service)
+
+
+def _may(predicate, by) -> bool:
+    return permissions.is_system(by) or predicate(by)
+
+
 @transaction.atomic
 def job_create_from_enquiries(*, enquiries: Iterable[Enquiry], by) -> Job:
     """'Create job' from one enquiry or several that describe the same fault."""
-    if not permissions.may_triage(by):
+    permissions.actor_user(by)
+    if not _may(permissions.may_triage, by):
         raise PermissionDenied
     ids = sorted({enquiry.pk for enquiry in enquiries})
     if not ids:
@@ -126,7 +183,7 @@ def job_create_from_enquiries(*, enquiries: Iterable[Enquiry], by) -> Job:
         longitude=first.longitude,
         notified_at=first.received_at,
         created_at=now,
-        created_by=by,
+        created_by=permissions.actor_user(by),
     )
     job.save()
     references = ", ".join(e.reference for e in locked)
@@ -136,31 +193,86 @@ def job_create_from_enquiries(*, enquiries: Iterable[Enquiry], by) -> Job:
     return job
 
 
+@transaction.atomic
+def job_create_found(
+    *, by, council, service: str, source: str, street_address: str, suburb, description: str,
+    found_at=None, backdate_reason: str = "", latitude=None, longitude=None,
+) -> Job:
+    """A job with no customer enquiry: a fault found by staff or by network telemetry.
+
+    Its notification time is when the fault was found, under the same backdating rules as
+    an enquiry's received time; it feeds the measures like any other job.
+    """
+    permissions.actor_user(by)
+    if not _may(permissions.may_triage, by):
+        raise PermissionDenied
+    now = timezone.now()
+    found_at = found_at or now
+    errors = {}
+    if service not in Service.values:
+        errors["service"] = "Choose a service."
+    if not street_address.strip():
+        errors["street_address"] = "Give the address where the fault is."
+    if source not in (JobSource.STAFF, JobSource.TELEMETRY):
+        errors["source"] = "Choose who found the fault: staff or telemetry."
+    if suburb.council_id != council.pk:
+        errors["suburb"] = f"{suburb.name} is not in {council.name}."
+    if not description.strip():
+        errors["description"] = "Say what was found."
+    if (latitude is None) != (longitude is None):
+        errors["latitude"] = "Give both latitude and longitude, or neither."
+    if errors:
+        raise ValidationError(errors)
+    check_past_time(moment=found_at, reason=backdate_reason, field="found_at", what="time found", now=now)
+    job = Job(
+        reference=reference_next(prefix="JOB", at=now), council=council, service=service, source=source,
+        description=description.strip(), street_address=street_address.strip(), suburb=suburb,
+        street_key=street_key(street_address), latitude=latitude, longitude=longitude,
+        notified_at=found_at, found_at=found_at, created_at=now, created_by=permissions.actor_user(by),
+    )
+    job.save()
+    reason = f"; found {timezone.localtime(found_at):%d/%m/%Y %H:%M} ({backdate_reason.strip()})" \
+        if backdate_reason.strip() else ""
+    _log_creation(job, by, f"Created: {JobSource(source).label.lower()}{reason}")
+    return job
+
+
 def _link(*, enquiry: Enquiry, job: Job, by, at) -> None:
-    if not has_transition_perm(enquiry.link_to_job, by):
+    if not permissions.is_system(by) and not has_transition_perm(enquiry.link_to_job, by):
         if enquiry.status != EnquiryStatus.NEW:
             raise ValidationError(f"{enquiry.reference} is already {enquiry.get_status_display().lower()}.")
         raise PermissionDenied
-    enquiry.link_to_job(job=job, by=by, description=f"Linked to {job.reference}")
+    if enquiry.status != EnquiryStatus.NEW:
+        raise ValidationError(f"{enquiry.reference} is already {enquiry.get_status_display().lower()}.")
+    enquiry.link_to_job(job=job, by=permissions.actor_user(by), description=f"Linked to {job.reference}")
     enquiry.save()
     JobEvent.objects.create(
-        job=job, kind=JobEventKind.ENQUIRY_LINKED, at=at, by=by, enquiry=enquiry,
+        job=job, kind=JobEventKind.ENQUIRY_LINKED, at=at, by=permissions.actor_user(by), enquiry=enquiry,
         text=f"{enquiry.reference} linked: {enquiry.issue_type.name} reported by {enquiry.customer.name}",
     )
+
+
+def _notification_time(job: Job, *, without: Enquiry | None = None):
+    """The earliest of the job's enquiries' received times (and when staff found it)."""
+    times = list(
+        Enquiry.objects.filter(job=job).exclude(pk=without.pk if without else None)
+        .values_list("received_at", flat=True)
+    )
+    if job.found_at is not None:
+        times.append(job.found_at)
+    return min(times) if times else None
 
 
 def enquiry_link_to_job(*, enquiry: Enquiry, job: Job, by, expected_version: int | None = None) -> Job:
     """'Link to job': the enquiry describes a fault an open job already covers."""
     try:
         with transaction.atomic():
-            locked_job = _lock(job, expected_version)
+            locked_job = _lock(job, by=by, expected_version=expected_version)
             locked_enquiry = (
                 Enquiry.objects.select_for_update(of=("self",))
                 .select_related("issue_type", "customer")
                 .get(pk=enquiry.pk)
             )
-            if not permissions.may_view_job(by, locked_job):
-                raise PermissionDenied
             if not locked_job.is_open:
                 raise ValidationError(f"{locked_job.reference} is {locked_job.get_status_display().lower()}.")
             if locked_job.council_id != locked_enquiry.council_id:
@@ -169,23 +281,77 @@ def enquiry_link_to_job(*, enquiry: Enquiry, job: Job, by, expected_version: int
                 raise ValidationError(f"{locked_job.reference} is a {locked_job.get_service_display().lower()} job.")
             _link(enquiry=locked_enquiry, job=locked_job, by=by, at=timezone.now())
             if locked_enquiry.received_at < locked_job.notified_at:
-                # An earlier notification moves the KPI clock, and the due dates with it.
-                locked_job.notified_at = locked_enquiry.received_at
-                locked_job.apply_due_dates()
+                # An earlier notification moves the KPI clock (and, unless reopened, the due dates).
+                locked_job.move_notification(locked_enquiry.received_at, _targets(locked_job))
             _save(locked_job, by)
             return locked_job
     except ConcurrentTransition as exc:
         raise JobChanged(Job.objects.get(pk=job.pk)) from exc
 
 
+def enquiry_unlink_from_job(
+    *, enquiry: Enquiry, job: Job, by, reason: str, expected_version: int | None = None,
+) -> Job:
+    """An enquiry linked by mistake goes back to the new enquiries; the job's clock is recomputed."""
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the enquiry does not belong to this job."})
+    with transaction.atomic():
+        locked_job = _lock(job, by=by, expected_version=expected_version,
+                           allowed=lambda j, user: permissions.may_triage(user))
+        locked_enquiry = Enquiry.objects.select_for_update(of=("self",)).get(pk=enquiry.pk)
+        if locked_enquiry.job_id != locked_job.pk:
+            raise ValidationError(f"{locked_enquiry.reference} is not on {locked_job.reference}.")
+        if not locked_job.is_open:
+            raise ActionNotAvailable(f"{locked_job.reference} is {locked_job.get_status_display().lower()}.")
+        notified_at = _notification_time(locked_job, without=locked_enquiry)
+        if notified_at is None:
+            raise ValidationError(
+                {"reason": f"{locked_enquiry.reference} is the job's only enquiry: cancel the job instead."})
+        locked_enquiry.unlink_from_job(by=permissions.actor_user(by),
+                                       description=f"Unlinked from {locked_job.reference}: {reason.strip()}")
+        locked_enquiry.save()
+        JobEvent.objects.create(
+            job=locked_job, kind=JobEventKind.ENQUIRY_UNLINKED, by=permissions.actor_user(by), enquiry=locked_enquiry,
+            text=f"{locked_enquiry.reference} unlinked: {reason.strip()}",
+        )
+        if notified_at != locked_job.notified_at:
+            locked_job.move_notification(notified_at, _targets(locked_job))
+        _save(locked_job, by)
+        return locked_job
+
+
 def job_categorise(*, job: Job, category, priority, by, expected_version: int | None = None, note: str = "") -> Job:
+    """Set the category and priority; stamp the urgency and the DIA measure they carry.
+
+    After the crew has arrived, a change needs a reason and is its own timeline event; the
+    attendance already measured keeps the classification it had (see facts.Classification).
+    """
     if category.service != job.service:
         raise ValidationError({"category": f"{category.name} is not a {job.get_service_display().lower()} category."})
-    description = f"Category {category.name}; priority {priority.name} ({priority.label})"
-    return _job_transition(
-        job=job, name="categorise", by=by, expected_version=expected_version,
-        description=_with_note(description, note), category=category, priority=priority,
-    )
+    description = _with_note(f"Category {category.name}; priority {priority.name} ({priority.label})", note)
+    try:
+        with transaction.atomic():
+            locked = _lock_for(job, "categorise", by=by, expected_version=expected_version)
+            changed = (locked.category_id, locked.priority_id) != (category.pk, priority.pk)
+            after_arrival = locked.attended_at is not None and locked.category_id is not None
+            if after_arrival and changed and not note.strip():
+                raise ValidationError({"note": "The crew has arrived: say why the category or priority changes."})
+            targets = targets_for(priority=priority, council_id=locked.council_id, service=locked.service)
+            _apply(locked, "categorise", by=by, description=description, category=category, priority=priority,
+                   targets=targets)
+            Classification.objects.create(
+                job=locked, at=timezone.now(), category=category, priority=priority, is_urgent=priority.is_urgent,
+                kpi_class=category.kpi_class, by=permissions.actor_user(by), reason=note.strip(),
+            )
+            if after_arrival and changed:
+                JobEvent.objects.create(
+                    job=locked, kind=JobEventKind.RECLASSIFIED, by=permissions.actor_user(by),
+                    text=f"Reclassified after arrival to {category.name}, {priority.name} "
+                         f"({'urgent' if priority.is_urgent else 'non-urgent'}): {note.strip()}",
+                )
+            return locked
+    except ConcurrentTransition as exc:
+        raise JobChanged(Job.objects.get(pk=job.pk)) from exc
 
 
 def job_allocate(*, job: Job, case_manager, by, expected_version: int | None = None, note: str = "") -> Job:
@@ -200,24 +366,53 @@ def job_allocate(*, job: Job, case_manager, by, expected_version: int | None = N
 def job_dispatch(*, job: Job, contractor, by, expected_version: int | None = None, note: str = "") -> Job:
     if contractor is None:
         raise ValidationError({"contractor": "Choose the contractor to dispatch to."})
+    if not Contract.objects.filter(council_id=job.council_id, service=job.service, contractor=contractor).exists():
+        raise ValidationError(
+            {"contractor": f"{contractor} has no contract for {job.council} {job.get_service_display().lower()}."})
     return _job_transition(
         job=job, name="dispatch", by=by, expected_version=expected_version,
         description=_with_note(f"Dispatched to {contractor}", note), contractor=contractor,
     )
 
 
-def _check_site_time(job: Job, moment, field: str) -> None:
-    """Arrival and completion feed the KPIs: between the notification and now, or refused."""
-    if moment is None:
-        return
-    if moment < job.notified_at or moment > timezone.now() + timedelta(minutes=5):
-        raise ValidationError({field: "The time must be after the customer's notification and not in the future."})
+def _site_time(job: Job, moment, *, field: str, reason: str, what: str, not_before=None, not_before_message=""):
+    """Arrival and completion feed the KPIs: after the notification, not in the future, a
+    reason when typed in later than it happened."""
+    now = timezone.now()
+    moment = moment or now
+    check_past_time(
+        moment=moment, reason=reason, field=field, what=what, now=now,
+        not_before=max(filter(None, [job.notified_at, not_before])),
+        not_before_message=not_before_message or "The time must be after the customer's notification.",
+    )
+    return moment, now
 
 
-def job_record_arrival(*, job: Job, by, arrived_at=None, expected_version: int | None = None, note: str = "") -> Job:
-    _check_site_time(job, arrived_at, "arrived_at")
-    return _job_transition(job=job, name="record_arrival", by=by, expected_version=expected_version,
-                           description=note, arrived_at=arrived_at)
+def _recorded_text(moment, now, reason: str) -> str:
+    if not is_backdated(moment, recorded_at=now):
+        return ""
+    return f" (recorded {timezone.localtime(now):%d/%m/%Y %H:%M}: {reason.strip()})"
+
+
+def job_record_arrival(
+    *, job: Job, by, arrived_at=None, backdate_reason: str = "", left_at=None,
+    expected_version: int | None = None, note: str = "",
+) -> Job:
+    """'Record arrival': a Visit row; the first visit is the DIA attendance time."""
+    arrived_at, now = _site_time(job, arrived_at, field="arrived_at", reason=backdate_reason, what="arrival time")
+    if left_at is not None and not (arrived_at <= left_at <= now + timedelta(minutes=2)):
+        raise ValidationError({"left_at": "The crew cannot leave before it arrived, or in the future."})
+    description = _with_note(
+        f"Arrived {timezone.localtime(arrived_at):%d/%m/%Y %H:%M}{_recorded_text(arrived_at, now, backdate_reason)}",
+        note)
+    with transaction.atomic():
+        locked = _job_transition(job=job, name="record_arrival", by=by, expected_version=expected_version,
+                                 description=description, arrived_at=arrived_at)
+        Visit.objects.create(job=locked, arrived_at=arrived_at, left_at=left_at, by=permissions.actor_user(by),
+                             recorded_at=now, backdate_reason=backdate_reason.strip())
+        # The log shows when it happened; the description says when it was recorded.
+        StateLog.objects.filter(pk=_latest_log(locked).pk).update(timestamp=arrived_at)
+    return locked
 
 
 def job_record_assessment(*, job: Job, assessment: str, by, expected_version: int | None = None) -> Job:
@@ -231,12 +426,24 @@ def job_start_repair(*, job: Job, by, expected_version: int | None = None, note:
     return _job_transition(job=job, name="start_repair", by=by, expected_version=expected_version, description=note)
 
 
-def job_complete(*, job: Job, by, completed_at=None, expected_version: int | None = None, note: str = "") -> Job:
-    _check_site_time(job, completed_at, "completed_at")
-    if completed_at is not None and job.attended_at and completed_at < job.attended_at:
-        raise ValidationError({"completed_at": "The job cannot be completed before the crew arrived."})
-    return _job_transition(job=job, name="complete", by=by, expected_version=expected_version,
-                           description=note, completed_at=completed_at)
+def job_complete(
+    *, job: Job, by, completed_at=None, backdate_reason: str = "", expected_version: int | None = None, note: str = "",
+) -> Job:
+    """'Complete job': a Resolution row; the confirmed resolution time the measures use."""
+    completed_at, now = _site_time(
+        job, completed_at, field="completed_at", reason=backdate_reason, what="completion time",
+        not_before=job.attended_at, not_before_message="The job cannot be completed before the crew arrived.",
+    )
+    description = _with_note(
+        f"Resolved {timezone.localtime(completed_at):%d/%m/%Y %H:%M}"
+        f"{_recorded_text(completed_at, now, backdate_reason)}", note)
+    with transaction.atomic():
+        locked = _job_transition(job=job, name="complete", by=by, expected_version=expected_version,
+                                 description=description, completed_at=completed_at)
+        Resolution.objects.create(job=locked, resolved_at=completed_at, by=permissions.actor_user(by),
+                                  recorded_at=now, backdate_reason=backdate_reason.strip(), note=note.strip())
+        StateLog.objects.filter(pk=_latest_log(locked).pk).update(timestamp=completed_at)
+    return locked
 
 
 def job_close(*, job: Job, by, expected_version: int | None = None, note: str = "") -> Job:
@@ -252,7 +459,7 @@ def job_mark_reported(*, job: Job, by, expected_version: int | None = None) -> J
 
 
 def job_cancel(*, job: Job, reason: str, by, expected_version: int | None = None, note: str = "") -> Job:
-    if reason not in CancelReason.values:
+    if reason not in CancelReason.values or reason == CancelReason.MERGED:
         raise ValidationError({"reason": "Choose why the job is cancelled."})
     if reason == CancelReason.OTHER and not note.strip():
         raise ValidationError({"note": "Say why the job is cancelled."})
@@ -268,40 +475,148 @@ def job_reopen(*, job: Job, reason: str, by, expected_version: int | None = None
     if not reason.strip():
         raise ValidationError({"reason": "Say why the job is reopened."})
     with transaction.atomic():
-        job = _job_transition(job=job, name="reopen", by=by, expected_version=expected_version,
-                              description=f"Reopened: {reason.strip()}")
+        locked = _lock_for(job, "reopen", by=by, expected_version=expected_version)
+        job = _apply(locked, "reopen", by=by, description=f"Reopened: {reason.strip()}", targets=_targets(locked))
         _enquiries_follow(job=job, name="reopen", by=by, description=f"{job.reference} reopened")
     return job
+
+
+def job_exclude_from_measures(*, job: Job, reason: str, by, expected_version: int | None = None) -> Job:
+    """An attended job is never cancelled out of the measures; it can be excluded, with a reason
+    that is audited and counted in the reports."""
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the job is excluded from the measures."})
+    with transaction.atomic():
+        locked = _lock(job, by=by, expected_version=expected_version,
+                       allowed=lambda j, user: permissions.may_triage(user))
+        if locked.excluded_from_measures:
+            raise ActionNotAvailable(f"{locked.reference} is already excluded from the measures.")
+        if locked.attended_at is None or locked.status == JobStatus.CANCELLED:
+            raise ActionNotAvailable(
+                f"{locked.reference} has not been attended: cancel it instead if it is not a real job.")
+        locked.excluded_from_measures = True
+        locked.excluded_reason = reason.strip()
+        _save(locked, by)
+        JobEvent.objects.create(job=locked, kind=JobEventKind.EXCLUDED, by=permissions.actor_user(by),
+                                text=f"Excluded from measures: {reason.strip()}")
+    return locked
+
+
+def job_change_service(
+    *, job: Job, service: str, by, reason: str, category=None, expected_version: int | None = None,
+) -> Job:
+    """Logged as the wrong service (water supply, really wastewater): allowed before dispatch."""
+    if service not in Service.values:
+        raise ValidationError({"service": "Choose a service."})
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the service changes."})
+    if category is not None and category.service != service:
+        raise ValidationError({"category": f"{category.name} is not a {Service(service).label.lower()} category."})
+    with transaction.atomic():
+        locked = _lock(job, by=by, expected_version=expected_version,
+                       allowed=lambda j, user: permissions.may_triage(user))
+        if locked.status not in BEFORE_DISPATCH:
+            raise ActionNotAvailable(
+                f"{locked.reference} is {locked.get_status_display().lower()}: the service can only change "
+                "before dispatch.")
+        if service == locked.service:
+            raise ValidationError({"service": f"{locked.reference} is already a {Service(service).label.lower()} job."})
+        if locked.category_id is not None and category is None:
+            raise ValidationError({"category": "Choose the category in the new service."})
+        before = locked.get_service_display()
+        locked.service = service
+        if category is not None:
+            locked.category = category
+            locked.kpi_class = category.kpi_class
+            Classification.objects.create(
+                job=locked, category=category, priority=locked.priority, is_urgent=locked.priority.is_urgent,
+                kpi_class=category.kpi_class, by=permissions.actor_user(by),
+                reason=f"Service changed: {reason.strip()}",
+            )
+        locked.apply_due_dates(_targets(locked))
+        _save(locked, by)
+        JobEvent.objects.create(
+            job=locked, kind=JobEventKind.SERVICE_CHANGED, by=permissions.actor_user(by),
+            text=f"Service changed from {before} to {locked.get_service_display()}: {reason.strip()}",
+        )
+    return locked
+
+
+def job_merge(*, job: Job, into: Job, by, reason: str = "", expected_version: int | None = None) -> Job:
+    """'Merge into job': a duplicate job's enquiries move to the surviving job, the survivor's
+    notification becomes the earliest, and the duplicate is cancelled as merged, linked both ways."""
+    if job.pk == into.pk:
+        raise ValidationError({"into": "Choose another job to merge into."})
+    with transaction.atomic():
+        # Lock both rows in id order so two merges cannot deadlock.
+        first, second = sorted([job, into], key=lambda j: j.pk)
+        locked = {}
+        for each in (first, second):
+            version = expected_version if each.pk == job.pk else None
+            locked[each.pk] = _lock(each, by=by, expected_version=version,
+                                    allowed=lambda j, user: permissions.may_triage(user))
+        duplicate, survivor = locked[job.pk], locked[into.pk]
+        if duplicate.council_id != survivor.council_id or duplicate.service != survivor.service:
+            raise ValidationError({"into": f"{survivor.reference} is another council's or another service's job."})
+        if not survivor.is_open:
+            raise ValidationError({"into": f"{survivor.reference} is {survivor.get_status_display().lower()}."})
+        if duplicate.attended_at is not None:
+            raise ActionNotAvailable(
+                f"{duplicate.reference} was attended: its visit counts in the measures, so it cannot be merged away.")
+        if not can_proceed(duplicate.cancel):
+            raise ActionNotAvailable(_unmet(Job.cancel, duplicate))
+        now = timezone.now()
+        actor = permissions.actor_user(by)
+        moved = list(Enquiry.objects.select_for_update(of=("self",)).filter(job=duplicate).order_by("received_at"))
+        for enquiry in moved:
+            enquiry.job = survivor
+            enquiry.save(update_fields=["job"])
+            JobEvent.objects.create(job=survivor, kind=JobEventKind.ENQUIRY_LINKED, at=now, by=actor, enquiry=enquiry,
+                                    text=f"{enquiry.reference} moved here from {duplicate.reference} (merged)")
+        note = f": {reason.strip()}" if reason.strip() else ""
+        JobEvent.objects.create(job=survivor, kind=JobEventKind.MERGED_IN, at=now, by=actor,
+                                text=f"{duplicate.reference} merged into this job{note}")
+        candidates = [t for t in [survivor.notified_at, duplicate.notified_at] if t is not None]
+        if min(candidates) < survivor.notified_at:
+            survivor.move_notification(min(candidates), _targets(survivor))
+        if duplicate.found_at and (survivor.found_at is None or duplicate.found_at < survivor.found_at):
+            survivor.found_at = duplicate.found_at
+        _save(survivor, by)
+        duplicate.merged_into = survivor
+        _apply(duplicate, "cancel", by=by, description=f"Merged into {survivor.reference}{note}",
+               reason=CancelReason.MERGED)
+    return survivor
 
 
 def _enquiries_follow(*, job: Job, name: str, by, description: str) -> None:
     """Closing or reopening a job carries its enquiries with it."""
     source = EnquiryStatus.LINKED if name == "close" else EnquiryStatus.CLOSED
     for enquiry in Enquiry.objects.select_for_update().filter(job=job, status=source):
-        getattr(enquiry, name)(by=by, description=description)
+        getattr(enquiry, name)(by=permissions.actor_user(by), description=description)
         enquiry.save()
 
 
 def job_add_note(*, job: Job, text: str, by) -> JobEvent:
-    if not permissions.may_view_job(by, job) or not (permissions.is_case_manager(by) or permissions.is_crew(by)):
+    if not permissions.is_system(by) and (
+        not permissions.may_view_job(by, job) or not (permissions.is_case_manager(by) or permissions.is_crew(by))
+    ):
         raise PermissionDenied
     if not text.strip():
         raise ValidationError({"text": "Write the note first."})
-    return JobEvent.objects.create(job=job, kind=JobEventKind.NOTE, by=by, text=text.strip())
+    return JobEvent.objects.create(job=job, kind=JobEventKind.NOTE, by=permissions.actor_user(by), text=text.strip())
 
 
 def job_update_location(
     *, job: Job, by, street_address: str, suburb, latitude=None, longitude=None, expected_version: int | None = None
 ) -> Job:
     """Move the job's location (the first enquiry's address is only a starting point)."""
-    if not permissions.may_triage(by):
-        raise PermissionDenied
     if suburb.council_id != job.council_id:
         raise ValidationError({"suburb": f"{suburb.name} is not in this job's council."})
     if (latitude is None) != (longitude is None):
         raise ValidationError({"latitude": "Give both latitude and longitude, or neither."})
     with transaction.atomic():
-        locked = _lock(job, expected_version)
+        locked = _lock(job, by=by, expected_version=expected_version,
+                       allowed=lambda j, user: permissions.may_triage(user))
         if not locked.is_open:
             raise ActionNotAvailable(f"{locked.reference} is {locked.get_status_display().lower()}.")
         before = f"{locked.street_address}, {locked.suburb}"
@@ -312,7 +627,7 @@ def job_update_location(
         locked.longitude = longitude
         _save(locked, by)
         JobEvent.objects.create(
-            job=locked, kind=JobEventKind.LOCATION_CHANGED, by=by,
+            job=locked, kind=JobEventKind.LOCATION_CHANGED, by=permissions.actor_user(by),
             text=f"Location changed from {before} to {locked.street_address}, {suburb}",
         )
     return locked
@@ -321,7 +636,6 @@ def job_update_location(
 def _with_note(description: str, note: str) -> str:
     note = (note or "").strip()
     return f"{description}. {note}" if note else description
-
 
 
 def enquiries_link_to_job(*, enquiries: Iterable[Enquiry], job: Job, by) -> Job:

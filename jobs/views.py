@@ -21,11 +21,16 @@ from .forms import (
     AllocateForm,
     CancelForm,
     CategoriseForm,
+    ChangeServiceForm,
     CreateJobForm,
     DispatchForm,
+    ExcludeForm,
+    FoundJobForm,
     LocationForm,
+    MergeForm,
     NoteForm,
     ReopenForm,
+    UnlinkForm,
 )
 from .models import Job
 
@@ -58,16 +63,18 @@ def _dispatch_instructions(timeline) -> str:
 
 
 def _detail_context(request, job: Job, note_form: NoteForm) -> dict:
+    enquiries = list(selectors.job_enquiries(job=job))
     timeline = selectors.job_timeline(job=job)
     return {
         "job": job,
         "progress": selectors.job_progress(job=job),
-        "enquiries": selectors.job_enquiries(job=job),
+        "enquiries": enquiries,
         "timeline": timeline,
         "instructions": _dispatch_instructions(timeline) if job.contractor_id else "",
         "actions": selectors.job_actions(job=job, user=request.user),
+        "corrections": selectors.job_corrections(job=job, user=request.user, enquiry_count=len(enquiries)),
+        "facts": selectors.job_facts(job=job),
         "can_note": _may_note(request.user),
-        "can_edit_location": permissions.may_triage(request.user) and job.is_open,
         "note_form": note_form,
         "show_enquiry_links": permissions.may_view_enquiries(request.user),
     }
@@ -298,15 +305,72 @@ def job_reopen(request, reference):
                        transition="reopen", success="Job reopened.")
 
 
+def _correction(request, reference, *, name, form_class, service, success):
+    job = _job_or_404(request.user, reference)
+    if request.method == "GET" and not selectors.correction_available(job=job, name=name):
+        messages.warning(request, f"{job.reference} is {job.get_status_display().lower()}: "
+                                  f"“{selectors.CORRECTIONS[name]}” does not apply to it now.")
+        return redirect("jobs:job-detail", reference=reference)
+    return _job_action(request, reference, form_class=form_class, service=service,
+                       title=selectors.CORRECTIONS[name], success=success)
+
+
 @role_required(permissions.may_triage)
 @require_http_methods(["GET", "POST"])
 def job_location(request, reference):
-    job = _job_or_404(request.user, reference)
-    if not job.is_open:
-        messages.warning(request, f"{job.reference} is {job.get_status_display().lower()}: its location is final.")
-        return redirect("jobs:job-detail", reference=reference)
-    return _job_action(request, reference, form_class=LocationForm, service=services.job_update_location,
-                       title="Edit location", success="Location saved.")
+    return _correction(request, reference, name="location", form_class=LocationForm,
+                       service=services.job_update_location, success="Location saved.")
+
+
+@role_required(permissions.may_triage)
+@require_http_methods(["GET", "POST"])
+def job_service(request, reference):
+    return _correction(request, reference, name="service", form_class=ChangeServiceForm,
+                       service=services.job_change_service, success="Service changed; due dates recomputed.")
+
+
+@role_required(permissions.may_triage)
+@require_http_methods(["GET", "POST"])
+def job_merge(request, reference):
+    return _correction(request, reference, name="merge", form_class=MergeForm, service=services.job_merge,
+                       success="Merged: the enquiries moved to the job that stays, and this one is cancelled.")
+
+
+def _unlink(*, job, enquiry, by, reason, expected_version):
+    return services.enquiry_unlink_from_job(enquiry=enquiry, job=job, by=by, reason=reason,
+                                            expected_version=expected_version)
+
+
+@role_required(permissions.may_triage)
+@require_http_methods(["GET", "POST"])
+def job_unlink(request, reference):
+    return _correction(request, reference, name="unlink", form_class=UnlinkForm, service=_unlink,
+                       success="Enquiry unlinked: it is back among the new enquiries.")
+
+
+@role_required(permissions.may_triage)
+@require_http_methods(["GET", "POST"])
+def job_exclude(request, reference):
+    return _correction(request, reference, name="exclude", form_class=ExcludeForm,
+                       service=services.job_exclude_from_measures,
+                       success="Excluded from the measures; the reports count it.")
+
+
+@role_required(permissions.may_triage)
+@require_http_methods(["GET", "POST"])
+def job_create_found(request):
+    """A job found by staff or telemetry: no customer enquiry behind it."""
+    form = FoundJobForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            job = services.job_create_found(by=request.user, **data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"{job.reference} created.")
+            return redirect("jobs:job-detail", reference=job.reference)
+    return render(request, "jobs/job_found_form.html", {"form": form}, status=400 if form.errors else 200)
 
 
 @role_required(permissions.may_view_jobs)

@@ -12,6 +12,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
+from enquiries.enums import Service
 from tests.factories import (
     CategoryFactory,
     ContractorFactory,
@@ -113,14 +114,27 @@ def utility(db):
     return UtilityFactory()
 
 
-@pytest.fixture
-def contractor(db):
-    return ContractorFactory(name="Citycare")
+def _contracts(contractor, council, *, usual: bool):
+    from tests.factories import ContractFactory
+
+    for service in Service.values:
+        ContractFactory(council=council, service=service, contractor=contractor, is_usual=usual)
 
 
 @pytest.fixture
-def other_contractor(db):
-    return ContractorFactory(name="Fulton Hogan")
+def contractor(council):
+    """Citycare, the usual contractor for every service of the council."""
+    citycare = ContractorFactory(name="Citycare")
+    _contracts(citycare, council, usual=True)
+    return citycare
+
+
+@pytest.fixture
+def other_contractor(council):
+    """Fulton Hogan, also under contract to the council, but not the usual one."""
+    fulton = ContractorFactory(name="Fulton Hogan")
+    _contracts(fulton, council, usual=False)
+    return fulton
 
 
 # One user per role -----------------------------------------------------------------

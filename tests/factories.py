@@ -10,7 +10,8 @@ from enquiries.enums import ContactChannel, ReceivedChannel, Service
 from enquiries.models import Customer, Enquiry, IssueType
 from enquiries.text import phone_digits, street_key
 from jobs.due_dates import due_dates_for
-from jobs.models import Category, Job, Priority
+from jobs.enums import KpiClass
+from jobs.models import Category, Contract, Job, Priority
 
 PASSWORD = "test-pass-2026"
 
@@ -103,6 +104,21 @@ class CategoryFactory(factory.django.DjangoModelFactory):
 
     service = Service.WATER_SUPPLY
     name = "Water main leak"
+    kpi_class = factory.LazyAttribute(lambda c: {
+        Service.WATER_SUPPLY: KpiClass.WATER_FAULT, Service.WASTEWATER: KpiClass.WASTEWATER_OVERFLOW,
+        Service.STORMWATER: KpiClass.STORMWATER_FLOODING,
+    }[c.service])
+
+
+class ContractFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contract
+        django_get_or_create = ("council", "service", "contractor")
+
+    council = factory.SubFactory(CouncilFactory)
+    service = Service.WATER_SUPPLY
+    contractor = factory.SubFactory(ContractorFactory)
+    is_usual = False
 
 
 class CustomerFactory(factory.django.DjangoModelFactory):
@@ -157,6 +173,11 @@ class JobFactory(factory.django.DjangoModelFactory):
             attend, resolve = due_dates_for(notified_at=kwargs["notified_at"], priority=priority)
             kwargs.setdefault("attendance_due_at", attend)
             kwargs.setdefault("resolution_due_at", resolve)
+        if priority is not None:
+            kwargs.setdefault("is_urgent", priority.is_urgent)
+        if kwargs.get("category") is not None:
+            kwargs.setdefault("kpi_class", kwargs["category"].kpi_class)
+        kwargs.setdefault("targets_from", kwargs["notified_at"])
         job = model_class(*args, **kwargs)
         if "next_due_at" not in kwargs:
             job._refresh_next_due(job.status)

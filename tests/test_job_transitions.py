@@ -330,7 +330,8 @@ def test_arrival_and_completion_times_must_fall_between_notification_and_now(dep
     for bad in (job.notified_at - timedelta(minutes=1), timezone.now() + timedelta(hours=1)):
         with pytest.raises(ValidationError):
             services.job_record_arrival(job=job, by=crew_user, arrived_at=bad)
-    job = services.job_record_arrival(job=job, by=crew_user, arrived_at=job.notified_at + timedelta(minutes=30))
+    job = services.job_record_arrival(job=job, by=crew_user, arrived_at=job.notified_at + timedelta(minutes=30),
+                                       backdate_reason="Recorded back at the depot")
     job = services.job_record_assessment(job=job, assessment="Cracked main", by=crew_user)
     with pytest.raises(ValidationError):
         services.job_complete(job=job, by=crew_user, completed_at=job.notified_at + timedelta(minutes=10))

@@ -85,7 +85,14 @@ def test_seed_demo_is_idempotent_and_gives_every_page_something(settings):
     settings.DEBUG = True
     call_command("seed_demo", stdout=open(os.devnull, "w"))
     counts = (Enquiry.objects.count(), Job.objects.count())
-    assert 280 <= counts[0] <= 340 and counts[1] == 200
+    # 200 jobs in every status, plus a telemetry job and a merged pair of duplicates.
+    assert 280 <= counts[0] <= 340 and counts[1] == 203
+    from jobs.models import Classification, ConnectionCount, Contract, Resolution, Visit
+
+    assert Visit.objects.count() >= Job.objects.filter(attended_at__isnull=False).count() > 0
+    assert Resolution.objects.exists() and Classification.objects.exists()
+    assert Job.objects.filter(is_urgent__isnull=False).exclude(kpi_class="").exists()
+    assert ConnectionCount.objects.count() == 5 * 3 * 3 and Contract.objects.filter(is_usual=True).count() == 15
     assert set(Job.objects.values_list("status", flat=True)) == set(JobStatus.values)
     call_command("seed_demo", stdout=open(os.devnull, "w"))
     assert (Enquiry.objects.count(), Job.objects.count()) == counts

@@ -35,6 +35,11 @@ MATRIX = {
     "jobs:job-cancel": ("job", {"casemanager": 200}),
     "jobs:job-reopen": ("job", {"casemanager": 302}),  # not available on an open job: back to the job
     "jobs:job-location": ("job", {"casemanager": 200}),
+    "jobs:job-create-found": (None, {"casemanager": 200}),
+    "jobs:job-service": ("job", {"casemanager": 302}),  # dispatched: the service can no longer change
+    "jobs:job-merge": ("job", {"casemanager": 200}),
+    "jobs:job-unlink": ("job", {"casemanager": 302}),  # no enquiry to unlink
+    "jobs:job-exclude": ("job", {"casemanager": 302}),  # not attended: nothing to exclude
     "jobs:job-note": ("job", {"callcentre": 405, "casemanager": 405, "crew": 405, "analyst": 405}),
     "reporting:dashboard": (None, {"analyst": 200}),
 }

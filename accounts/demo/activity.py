@@ -23,8 +23,8 @@ from enquiries.enums import ContactChannel, ReceivedChannel
 from enquiries.models import Enquiry, IssueType
 from jobs import services as job_services
 from jobs.due_dates import due_dates_for
-from jobs.enums import CancelReason, JobStatus
-from jobs.models import Category, JobEvent, Priority
+from jobs.enums import CancelReason, JobSource, JobStatus
+from jobs.models import Category, Contract, Job, JobEvent, Priority
 
 from .places import COUNCILS, FIRST_NAMES, LAST_NAMES, house_position
 
@@ -41,14 +41,18 @@ COUNCIL_WEIGHTS = {"WCC": 40, "HCC": 22, "UHCC": 12, "PCC": 16, "SWDC": 10}
 PRIORITY_BY_ISSUE = {
     "burst_main": ["P1", "P1", "P2"], "no_water": ["P1", "P2"], "overflow": ["P2", "P2", "P1"],
     "flooding": ["P1", "P2"], "leak": ["P3", "P3", "P4", "P2"], "low_pressure": ["P3", "P4"],
-    "water_quality": ["P2", "P3"], "blocked_drain": ["P2", "P3"], "odour": ["P4", "P5"], "other": ["P4", "P5"],
+    "water_clarity": ["P2", "P3"], "water_taste": ["P3"], "water_odour": ["P3"], "fault": ["P2", "P3"],
+    "blocked_drain": ["P2", "P3"], "odour": ["P4", "P5"], "other": ["P4", "P5"],
 }
 CATEGORY_BY_ISSUE = {
     ("water_supply", "leak"): ["Water main leak", "Service pipe leak", "Toby, meter or valve fault"],
     ("water_supply", "burst_main"): ["Water main burst"],
     ("water_supply", "no_water"): ["Supply outage"],
     ("water_supply", "low_pressure"): ["Low pressure or flow"],
-    ("water_supply", "water_quality"): ["Water quality"],
+    ("water_supply", "water_clarity"): ["Water quality"],
+    ("water_supply", "water_taste"): ["Water quality"],
+    ("water_supply", "water_odour"): ["Water quality"],
+    ("wastewater", "fault"): ["Pump station fault"],
     ("water_supply", "other"): ["Toby, meter or valve fault"],
     ("wastewater", "blocked_drain"): ["Wastewater main blockage", "Lateral blockage"],
     ("wastewater", "overflow"): ["Dry-weather overflow", "Wet-weather overflow"],
@@ -64,7 +68,10 @@ DESCRIPTIONS = {
     "burst_main": ["Water gushing out of the road, traffic slowing.", "Big burst at the intersection, road flooding."],
     "no_water": ["No water at the tap since this morning.", "Whole street has no water."],
     "low_pressure": ["Shower barely runs, pressure dropped last week.", "Very low pressure upstairs."],
-    "water_quality": ["Tap water is brown after the works nearby.", "Water tastes of chlorine and smells musty."],
+    "water_clarity": ["Tap water is brown after the works nearby.", "Cloudy water from every tap this morning."],
+    "water_taste": ["Water tastes strongly of chlorine.", "Metallic taste in the tap water since Monday."],
+    "water_odour": ["Tap water smells musty.", "Rotten-egg smell from the cold tap."],
+    "fault": ["Pump station alarm light flashing.", "Manhole lid lifted and gurgling."],
     "blocked_drain": ["Gully trap overflowing in the back yard.", "Drain in the street blocked, water pooling."],
     "overflow": ["Sewage coming out of the manhole in the park.", "Wastewater overflowing onto the footpath."],
     "odour": ["Strong sewer smell near the pump station.", "Bad smell from the drains in the evenings."],
@@ -218,7 +225,8 @@ class DemoActivity:
         if target == JobStatus.ALLOCATED:
             self.open_places.append((code, service, issue, place))
             return
-        contractor = self.organisations["Citycare" if self.rng.random() < 0.7 else "Fulton Hogan"]
+        contracts = list(Contract.objects.filter(council=job.council, service=service).order_by("-is_usual", "id"))
+        contractor = (contracts[0] if self.rng.random() < 0.7 else self.rng.choice(contracts)).contractor
         crew = self.crews[contractor.pk]
         with _at(steps[JobStatus.DISPATCHED]):
             job = job_services.job_dispatch(job=job, contractor=contractor, by=manager,
@@ -245,8 +253,8 @@ class DemoActivity:
             return
         with _at(steps[JobStatus.COMPLETED]):
             job = job_services.job_complete(job=job, by=crew, note="Repaired and site reinstated.")
-        if target == JobStatus.COMPLETED:
-            return
+        if target == JobStatus.COMPLETED or job.enquiries.filter(callback_requested=True).exists():
+            return  # a requested call-back holds the ticket open until it is made
         with _at(steps[JobStatus.CLOSED]):
             job = job_services.job_close(job=job, by=self._call_centre(code), note="Customer told the work is done.")
         if target == JobStatus.CLOSED:
@@ -281,6 +289,51 @@ class DemoActivity:
                         "Told about the boil-water notice and where to find updates.",
                     ]))
 
+    def _corrections(self) -> None:
+        """A few jobs that show the history the measures keep: a revisit after a reopen, a change of
+        urgency after arrival, an exclusion, a job found by telemetry, a merged duplicate."""
+        manager = self.users["casemanager"]
+        closed = Job.objects.filter(status=JobStatus.CLOSED, attended_at__isnull=False).order_by("id").first()
+        if closed is not None:
+            start = max(closed.closed_at, self.now - timedelta(days=3))
+            with _at(start + timedelta(hours=1)):
+                job = job_services.job_reopen(job=closed, reason="Customer says the leak is back", by=manager)
+            with _at(start + timedelta(hours=2)):
+                job = job_services.job_dispatch(job=job, contractor=job.contractor, by=manager,
+                                                note="Revisit: check the repair")
+            with _at(start + timedelta(hours=4)):
+                job_services.job_record_arrival(job=job, by=self.crews[job.contractor_id])
+        attended = list(Job.objects.filter(status=JobStatus.ATTENDED, is_urgent=True).order_by("id")[:1])
+        for job in attended:
+            slower = Priority.objects.filter(is_urgent=False, business_hours=False).order_by("sort_order").first()
+            with _at(max(job.attended_at, self.now - timedelta(minutes=20))):
+                job_services.job_categorise(job=job, category=job.category, priority=slower, by=manager,
+                                            note="On site: a slow seep, not a burst")
+        assessed = Job.objects.filter(status=JobStatus.ASSESSED).order_by("id").first()
+        if assessed is not None:
+            with _at(self.now - timedelta(minutes=10)):
+                job_services.job_exclude_from_measures(
+                    job=assessed, by=manager, reason="Private pipe on the customer's side: not our asset")
+        council = self.organisations["WCC"]
+        suburb = self.suburbs[(council.pk, "Kilbirnie")]
+        with _at(self.now - timedelta(minutes=30)):
+            job_services.job_create_found(
+                by=manager, council=council, service="wastewater", source=JobSource.TELEMETRY,
+                street_address="Rongotai Road pump station", suburb=suburb, latitude=Decimal("-41.317000"),
+                longitude=Decimal("174.796000"), description="High-level alarm: overflow likely at the pump station",
+                found_at=self.now - timedelta(hours=2), backdate_reason="Alarm overnight, logged at the morning check")
+        place = self._place("HCC")
+        issue = self.issue_types[("water_supply", "burst_main")]
+        received = self.now - timedelta(hours=3)
+        first = self._log(code="HCC", service="water_supply", issue=issue, received_at=received, place=place)
+        second = self._log(code="HCC", service="water_supply", issue=issue, received_at=received + timedelta(minutes=9),
+                           place=place, near=True)
+        with _at(received + timedelta(minutes=20)):
+            survivor = job_services.job_create_from_enquiries(enquiries=[first], by=manager)
+            duplicate = job_services.job_create_from_enquiries(enquiries=[second], by=manager)
+        with _at(received + timedelta(minutes=35)):
+            job_services.job_merge(job=duplicate, into=survivor, by=manager, reason="Same burst, two callers")
+
     def run(self) -> int:
         jobs = [status for status, count in STATUS_MIX for _ in range(count)]
         self.rng.shuffle(jobs)
@@ -289,4 +342,5 @@ class DemoActivity:
             for target in jobs:
                 self._job(target)
             self._loose_enquiries()
+            self._corrections()
         return Enquiry.objects.count()

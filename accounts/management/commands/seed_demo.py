@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.demo.activity import DemoActivity
 from accounts.demo.people import DEMO_PASSWORD, DEMO_USERS, seed_organisations, seed_users
+from accounts.demo.reference import seed_reference_data
 from enquiries.models import Enquiry
 
 
@@ -19,6 +20,7 @@ class Command(BaseCommand):
                                "Use --force if you really mean it.")
         organisations = seed_organisations()
         users = seed_users(organisations)
+        seed_reference_data(organisations)
         if no_activity:
             pass
         elif Enquiry.objects.exists():

@@ -9,102 +9,20 @@ from accounts import permissions
 from accounts.enums import OrganisationKind
 from enquiries.enums import Service
 
-from .due_dates import due_dates_for
-from .enums import (
+from .. import states
+from ..due_dates import add_target
+from ..enums import (
     AWAITING_ATTENDANCE,
     AWAITING_RESOLUTION,
     OPEN_STATUSES,
     STAGE_OF_STATUS,
     CancelReason,
     JobEventKind,
+    JobSource,
     JobStatus,
+    KpiClass,
 )
-
-
-class Priority(models.Model):
-    """A service level: how soon a job must be attended and resolved (reference data)."""
-
-    name = models.CharField(max_length=10, unique=True, help_text="Short name such as P1.")
-    label = models.CharField(max_length=60, help_text="What it means, e.g. 'Emergency'.")
-    is_urgent = models.BooleanField(
-        "urgent", default=False, help_text="Counted as an urgent call-out in the national KPIs."
-    )
-    attendance_target_hours = models.DecimalField(max_digits=6, decimal_places=2)
-    resolution_target_hours = models.DecimalField(max_digits=6, decimal_places=2)
-    business_hours = models.BooleanField(
-        default=False,
-        help_text="Count only working hours (weekdays, not public holidays) instead of clock hours.",
-    )
-    sort_order = models.PositiveSmallIntegerField(default=100)
-    is_active = models.BooleanField(default=True)
-
-    class Meta:
-        ordering = ["sort_order", "name"]
-        verbose_name_plural = "priorities"
-
-    def __str__(self) -> str:
-        return f"{self.name} {self.label}"
-
-    @property
-    def target_summary(self) -> str:
-        unit = "business hours" if self.business_hours else "hours"
-        return (
-            f"attend within {self.attendance_target_hours.normalize():f} {unit}, "
-            f"resolve within {self.resolution_target_hours.normalize():f} {unit}"
-        )
-
-
-class Category(models.Model):
-    """The utility's classification of a job, per service (reference data)."""
-
-    service = models.CharField(max_length=20, choices=Service.choices)
-    name = models.CharField(max_length=80)
-    sort_order = models.PositiveSmallIntegerField(default=100)
-    is_active = models.BooleanField(default=True)
-
-    class Meta:
-        ordering = ["service", "sort_order", "name"]
-        verbose_name_plural = "categories"
-        constraints = [models.UniqueConstraint(fields=["service", "name"], name="category_unique_per_service")]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-def _is_categorised(job) -> bool:
-    return job.category_id is not None and job.priority_id is not None
-
-
-def _has_case_manager(job) -> bool:
-    return job.case_manager_id is not None
-
-
-def _has_contractor(job) -> bool:
-    return job.contractor_id is not None
-
-
-def _has_arrival(job) -> bool:
-    return job.attended_at is not None
-
-
-def _status_after_categorise(job, **kwargs):
-    return JobStatus.TRIAGED if job.status == JobStatus.LOGGED else job.status
-
-
-def _status_after_allocate(job, **kwargs):
-    return JobStatus.ALLOCATED if job.status in (JobStatus.LOGGED, JobStatus.TRIAGED) else job.status
-
-
-def _status_after_reopen(job, **kwargs):
-    if job.case_manager_id:
-        return JobStatus.ALLOCATED
-    if job.category_id and job.priority_id:
-        return JobStatus.TRIAGED
-    return JobStatus.LOGGED
-
-
-_BEFORE_DISPATCH = [JobStatus.LOGGED, JobStatus.TRIAGED, JobStatus.ALLOCATED]
-_WORKING = [JobStatus.DISPATCHED, JobStatus.ATTENDED, JobStatus.ASSESSED, JobStatus.IN_REPAIR]
+from .reference import Category, Priority, Targets
 
 
 class Job(ConcurrentTransitionMixin, models.Model):
@@ -116,9 +34,15 @@ class Job(ConcurrentTransitionMixin, models.Model):
         limit_choices_to={"kind": OrganisationKind.COUNCIL},
     )
     service = models.CharField(max_length=20, choices=Service.choices)
+    source = models.CharField(max_length=20, choices=JobSource.choices, default=JobSource.CUSTOMER)
+    description = models.TextField(blank=True, help_text="What staff or telemetry found (jobs with no enquiry).")
     category = models.ForeignKey(Category, on_delete=models.PROTECT, null=True, blank=True, related_name="jobs")
     priority = models.ForeignKey(Priority, on_delete=models.PROTECT, null=True, blank=True, related_name="jobs")
     status = FSMField(max_length=20, choices=JobStatus.choices, default=JobStatus.LOGGED, protected=True)
+    # Stamped from the priority and category when categorised (see facts.Classification):
+    # editing the reference data later never reclassifies a job.
+    is_urgent = models.BooleanField("urgent", null=True, blank=True, editable=False)
+    kpi_class = models.CharField("DIA measure", max_length=30, choices=KpiClass.choices, blank=True, editable=False)
     case_manager = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="managed_jobs"
     )
@@ -135,6 +59,12 @@ class Job(ConcurrentTransitionMixin, models.Model):
     longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
 
     notified_at = models.DateTimeField(help_text="The earliest linked enquiry's received time.")
+    targets_from = models.DateTimeField(
+        null=True, blank=True, editable=False,
+        help_text="When the current targets run from: the notification, or the last reopen.")
+    reopened_at = models.DateTimeField(null=True, blank=True, editable=False)
+    found_at = models.DateTimeField(null=True, blank=True,
+                                    help_text="When staff or telemetry found the fault (jobs with no enquiry).")
     attendance_due_at = models.DateTimeField(null=True, blank=True)
     resolution_due_at = models.DateTimeField(null=True, blank=True)
     next_due_at = models.DateTimeField(null=True, blank=True, editable=False,
@@ -154,6 +84,10 @@ class Job(ConcurrentTransitionMixin, models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancel_reason = models.CharField(max_length=30, choices=CancelReason.choices, blank=True)
     assessment = models.TextField(blank=True)
+    merged_into = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, editable=False,
+                                    related_name="merged_jobs")
+    excluded_from_measures = models.BooleanField(default=False, editable=False)
+    excluded_reason = models.CharField(max_length=300, blank=True, editable=False)
 
     version = models.PositiveIntegerField(default=1, editable=False,
                                           help_text="Raised by every change; stale edits are refused.")
@@ -240,14 +174,21 @@ class Job(ConcurrentTransitionMixin, models.Model):
         else:
             self.next_due_at = None
 
-    def apply_due_dates(self) -> None:
-        """Recompute due dates from the notification time and priority (no I/O)."""
-        if self.priority is None:
+    def apply_due_dates(self, targets: Targets | None, status=None) -> None:
+        """Recompute due dates from the notification (or the last reopen) and the targets (no I/O)."""
+        if targets is None:
             return
-        self.attendance_due_at, self.resolution_due_at = due_dates_for(
-            notified_at=self.notified_at, priority=self.priority
-        )
-        self._refresh_next_due(self.status)
+        start = self.targets_from or self.notified_at
+        self.attendance_due_at = add_target(start, targets.attendance_hours, business_hours=targets.business_hours)
+        self.resolution_due_at = add_target(start, targets.resolution_hours, business_hours=targets.business_hours)
+        self._refresh_next_due(status or self.status)
+
+    def move_notification(self, notified_at, targets: Targets | None) -> None:
+        """The earliest enquiry changed: the KPI clock moves; reopened targets stay as they were."""
+        self.notified_at = notified_at
+        if self.reopened_at is None:
+            self.targets_from = notified_at
+            self.apply_due_dates(targets)
 
     # Transitions: each changes state and stamps times; services lock, save and log. ------
 
@@ -255,30 +196,37 @@ class Job(ConcurrentTransitionMixin, models.Model):
     @fsm_log_description
     @transition(
         field=status,
-        source=_BEFORE_DISPATCH + _WORKING,
-        target=GET_STATE(_status_after_categorise, states=_BEFORE_DISPATCH + _WORKING),
+        source=states.BEFORE_DISPATCH + states.WORKING,
+        target=GET_STATE(states.status_after_categorise, states=states.BEFORE_DISPATCH + states.WORKING),
         permission=permissions.may_triage_job,
         custom={"order": 1, "label": "Categorise", "url_name": "jobs:job-categorise"},
     )
-    def categorise(self, *, category, priority, by=None, description=None):
+    def categorise(self, *, category: Category, priority: Priority, targets: Targets, by=None, description=None):
         self.category = category
         self.priority = priority
-        self.categorised_at = timezone.now()
-        self.apply_due_dates()
+        self.is_urgent = priority.is_urgent
+        self.kpi_class = category.kpi_class
+        if self.categorised_at is None:
+            self.categorised_at = timezone.now()
+        if self.targets_from is None:
+            self.targets_from = self.notified_at
+        self.apply_due_dates(targets, states.status_after_categorise(self))
 
     @fsm_log_by
     @fsm_log_description
     @transition(
         field=status,
-        source=[JobStatus.TRIAGED, JobStatus.ALLOCATED] + _WORKING + [JobStatus.COMPLETED],
-        target=GET_STATE(_status_after_allocate, states=_BEFORE_DISPATCH + _WORKING + [JobStatus.COMPLETED]),
-        conditions=[_is_categorised],
+        source=[JobStatus.TRIAGED, JobStatus.ALLOCATED] + states.WORKING + [JobStatus.COMPLETED],
+        target=GET_STATE(states.status_after_allocate,
+                         states=states.BEFORE_DISPATCH + states.WORKING + [JobStatus.COMPLETED]),
+        conditions=[states.is_categorised],
         permission=permissions.may_triage_job,
         custom={"order": 2, "label": "Allocate case manager", "url_name": "jobs:job-allocate"},
     )
     def allocate(self, *, case_manager, by=None, description=None):
         self.case_manager = case_manager
-        self.allocated_at = timezone.now()
+        if self.allocated_at is None:
+            self.allocated_at = timezone.now()
 
     @fsm_log_by
     @fsm_log_description
@@ -286,7 +234,7 @@ class Job(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=[JobStatus.ALLOCATED, JobStatus.DISPATCHED],
         target=JobStatus.DISPATCHED,
-        conditions=[_is_categorised, _has_case_manager],
+        conditions=[states.is_categorised, states.has_case_manager],
         permission=permissions.may_triage_job,
         custom={"order": 3, "label": "Dispatch to contractor", "url_name": "jobs:job-dispatch"},
     )
@@ -295,7 +243,8 @@ class Job(ConcurrentTransitionMixin, models.Model):
         if contractor is None:
             raise ValueError("A job cannot be dispatched without a contractor.")
         self.contractor = contractor
-        self.dispatched_at = timezone.now()
+        if self.dispatched_at is None:
+            self.dispatched_at = timezone.now()
         self._refresh_next_due(JobStatus.DISPATCHED)
 
     @fsm_log_by
@@ -304,14 +253,14 @@ class Job(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=JobStatus.DISPATCHED,
         target=JobStatus.ATTENDED,
-        conditions=[_has_contractor],
+        conditions=[states.has_contractor],
         permission=permissions.may_work_job_on_site,
         custom={"order": 4, "label": "Record arrival"},
     )
-    def record_arrival(self, *, arrived_at=None, by=None, description=None):
-        # A revisit after reopening is logged; the first arrival is the one KPIs count.
+    def record_arrival(self, *, arrived_at, by=None, description=None):
+        # Every arrival is a Visit row; the first is the one the attendance measure counts.
         if self.attended_at is None:
-            self.attended_at = arrived_at or timezone.now()
+            self.attended_at = arrived_at
         self._refresh_next_due(JobStatus.ATTENDED)
 
     @fsm_log_by
@@ -320,7 +269,7 @@ class Job(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=JobStatus.ATTENDED,
         target=JobStatus.ASSESSED,
-        conditions=[_has_arrival],
+        conditions=[states.has_arrival],
         permission=permissions.may_work_job_on_site,
         custom={"order": 5, "label": "Record assessment"},
     )
@@ -346,12 +295,13 @@ class Job(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=[JobStatus.ASSESSED, JobStatus.IN_REPAIR],
         target=JobStatus.COMPLETED,
-        conditions=[_has_arrival],
+        conditions=[states.has_arrival],
         permission=permissions.may_work_job_on_site,
         custom={"order": 7, "label": "Complete job"},
     )
-    def complete(self, *, completed_at=None, by=None, description=None):
-        self.completed_at = completed_at or timezone.now()
+    def complete(self, *, completed_at, by=None, description=None):
+        # Every confirmed resolution is a Resolution row; the job holds the one in force.
+        self.completed_at = completed_at
         self._refresh_next_due(JobStatus.COMPLETED)
 
     @fsm_log_by
@@ -360,6 +310,7 @@ class Job(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=JobStatus.COMPLETED,
         target=JobStatus.CLOSED,
+        conditions=[states.no_callback_outstanding],
         permission=permissions.may_close_job,
         custom={"order": 8, "label": "Close call ticket"},
     )
@@ -384,6 +335,7 @@ class Job(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=list(OPEN_STATUSES),
         target=JobStatus.CANCELLED,
+        conditions=[states.never_attended],
         permission=permissions.may_triage_job,
         custom={"order": 20, "label": "Cancel job", "url_name": "jobs:job-cancel", "style": "outline-danger"},
     )
@@ -399,26 +351,24 @@ class Job(ConcurrentTransitionMixin, models.Model):
     @transition(
         field=status,
         source=[JobStatus.CLOSED, JobStatus.CANCELLED],
-        target=GET_STATE(_status_after_reopen, states=[JobStatus.LOGGED, JobStatus.TRIAGED, JobStatus.ALLOCATED]),
+        target=GET_STATE(states.status_after_reopen, states=[JobStatus.LOGGED, JobStatus.TRIAGED, JobStatus.ALLOCATED]),
         permission=permissions.may_triage_job,
         custom={"order": 21, "label": "Reopen", "url_name": "jobs:job-reopen", "style": "outline-secondary"},
     )
-    def reopen(self, *, by=None, description=None):
-        # The first arrival stays (it is what attendance KPIs measure); the resolution
-        # was evidently not final, so it is measured afresh.
+    def reopen(self, *, targets: Targets | None, by=None, description=None):
+        # The visits and resolutions stay (append-only facts); the job is unresolved again.
+        # Fresh targets run from now: the measures still count from the customer's
+        # notification, but the crew needs a due time that has not already passed.
+        now = timezone.now()
         self.closed_at = None
         self.cancelled_at = None
         self.cancel_reason = ""
         self.completed_at = None
-        # Fresh targets from now: the KPIs still measure from the customer's notification
-        # (from the history), but the crew needs a due time that has not already passed.
-        if self.priority is not None:
-            now = timezone.now()
-            attend, resolve = due_dates_for(notified_at=now, priority=self.priority)
-            if self.attended_at is None:
-                self.attendance_due_at = attend
-            self.resolution_due_at = resolve
-        self._refresh_next_due(_status_after_reopen(self))
+        self.reopened_at = now
+        self.targets_from = now
+        self.apply_due_dates(targets, states.status_after_reopen(self))
+        if targets is None:
+            self._refresh_next_due(states.status_after_reopen(self))
 
 
 class JobEvent(models.Model):
