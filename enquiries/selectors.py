@@ -243,6 +243,7 @@ def _nearby(*, user, council_id, service, statuses, since, key, point, street_ad
         .select_related("suburb", "priority", "category")
         .only("reference", "status", "service", "street_address", "street_key", "latitude", "longitude",
               "notified_at", "completed_at", "attended_at", "attendance_due_at", "resolution_due_at",
+              "next_due_at", "targets_from", "reopened_at", "council",
               "suburb__name", "priority__name", "priority__is_urgent", "priority__attendance_target_hours",
               "priority__resolution_target_hours", "priority__business_hours", "category__name")
         .order_by(*order)[:100]

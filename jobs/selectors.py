@@ -294,27 +294,28 @@ def job_facts(*, job: Job) -> dict:
 def link_overdue_warning(*, job: Job, received_at: datetime, now: datetime | None = None) -> str:
     """Said before an earlier enquiry is linked, when moving the job's notification back makes it overdue.
 
-    Linking an enquiry received before the job's notification moves the KPI clock back and
-    the due dates with it (see ``enquiry_link_to_job``); this works out the result first.
+    Linking an enquiry received before the job's notification moves the KPI clock back and,
+    unless the job was reopened, the due dates with it (``enquiry_link_to_job``); this works
+    the result out first on a copy, the same way, and saves nothing.
     """
-    from .due_dates import due_dates_for
-    from .enums import AWAITING_ATTENDANCE, AWAITING_RESOLUTION
+    import copy
+
+    from .models import targets_for
 
     if received_at is None or job.priority is None or received_at >= job.notified_at or not job.is_open:
         return ""
     now = now or timezone.now()
-    attend, resolve = due_dates_for(notified_at=received_at, priority=job.priority)
-    if job.status in AWAITING_ATTENDANCE and job.attended_at is None:
-        target, due, before = "attendance", attend, job.attendance_due_at
-    elif job.status in AWAITING_RESOLUTION:
-        target, due, before = "resolution", resolve, job.resolution_due_at
-    else:
+    if job.is_overdue:
+        return ""  # overdue already: linking changes nothing the user has not seen
+    preview = copy.copy(job)
+    preview.move_notification(received_at, targets_for(priority=job.priority, council_id=job.council_id,
+                                                       service=job.service))
+    if preview.next_due_at is None or preview.next_due_at >= now:
         return ""
-    if due >= now or (before is not None and before < now):
-        return ""  # still in time, or overdue already
+    target = "attendance" if preview.next_due_at == preview.attendance_due_at else "resolution"
     received = timezone.localtime(received_at).strftime("%d/%m %H:%M")
     return (f"Linking makes {job.reference} overdue: its notification moves back to {received}, so its "
-            f"{target} target becomes {timezone.localtime(due):%d/%m %H:%M}, already past.")
+            f"{target} target becomes {timezone.localtime(preview.next_due_at):%d/%m %H:%M}, already past.")
 
 
 def duplicates_for_enquiries(*, user, enquiries) -> list:

@@ -10,7 +10,7 @@ from enquiries.enums import EnquiryStatus
 from enquiries.models import Enquiry
 from jobs.enums import JobStatus
 from jobs.forms import CategoriseForm, category_matching
-from jobs.models import Job
+from jobs.models import Job, targets_for
 from jobs.selectors import job_actions, link_overdue_warning
 from tests.factories import CategoryFactory, EnquiryFactory, IssueTypeFactory, JobFactory
 
@@ -98,8 +98,9 @@ def job_due_soon(council, suburb, p2, main_leak):
     notified = timezone.now() - timedelta(hours=3)
     job = JobFactory(council=council, suburb=suburb, status=JobStatus.TRIAGED, priority=p2, category=main_leak,
                      street_address="20 Brooklyn Road", notified_at=notified)
-    job.apply_due_dates()
+    job.move_notification(notified, targets_for(priority=p2, council_id=council.pk, service=job.service))
     job.save()
+    assert not job.is_overdue
     return job
 
 
