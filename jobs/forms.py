@@ -11,7 +11,6 @@ from .enums import CancelReason, JobSource
 from .models import Category, Job, Priority
 from .selectors import contractors_for, merge_candidates, usual_contractor_id
 
-
 NOTE_MAX = 2000  # a note is read on a phone: long enough for the facts, short enough to read
 
 

@@ -214,3 +214,25 @@ def test_the_lockout_page_says_how_long_it_lasts(client, callcentre_user, settin
     body = response.content.decode()
     assert response.status_code in (403, 429)
     assert "locked for <strong>15 minutes</strong>" in body
+
+
+def test_every_page_names_a_favicon_that_exists(client_for, casemanager_user, admin_user):
+    from django.contrib.staticfiles import finders
+
+    for user, path in ((casemanager_user, "/jobs/triage/"), (admin_user, "/admin/"), (None, "/accounts/login/")):
+        body = client_for(user).get(path).content.decode()
+        assert '<link rel="icon" href="/static/img/favicon.svg"' in body, path
+    assert finders.find("img/favicon.svg")
+
+
+def test_make_demo_takes_a_port():
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    if not shutil.which("make"):
+        pytest.skip("make is not installed")
+    root = Path(__file__).resolve().parents[1]
+    dry_run = subprocess.run(["make", "-n", "-W", "pyproject.toml", "demo", "PORT=8001"], cwd=root,
+                             capture_output=True, text=True, check=True).stdout
+    assert "runserver 127.0.0.1:8001" in dry_run

@@ -191,6 +191,8 @@ def test_enter_in_the_lookup_picks_the_highlighted_match_and_never_submits(page_
     lookup.press("Enter")
     expect(page.get_by_label("Customer name")).to_have_value("Aroha Smith")
     expect(page.get_by_label("Phone", exact=True)).to_have_value("04 555 0199")
+    expect(page.get_by_role("button", name="Use a new customer instead")).to_be_visible()
+    check_accessibility(page, "the Log enquiry form with a customer picked")  # the button's contrast included
 
     # Enter in a single-line field (the street, here) posts nothing and loses nothing.
     street = page.get_by_label("Street address")
