@@ -30,9 +30,12 @@ def log_in(browser, base_url, username):
 
 
 def an_open_wellington_job(browser, base_url):
+    """(number, street, suburb) of an open water-supply job in Wellington City."""
     page = log_in(browser, base_url, "casemanager")
-    page.goto("/jobs/triage/?tab=mine&sort=newest")
+    page.goto("/jobs/triage/?tab=mine&sort=due")
     for row in page.locator("tbody tr").all():
+        if not row.locator("td[data-label=What]").inner_text().startswith("Water supply"):
+            continue  # the call shown is about a leak
         where = row.locator("td[data-label=Where]").inner_text()
         match = re.match(r"(\d+) (.+), (.+) \(WCC\)", where)
         if match:
@@ -64,7 +67,10 @@ def main(base_url):
         page.keyboard.type("Water coming up through the footpath outside, getting worse since this morning.")
         page.keyboard.press("Tab")
         page.keyboard.press("Space")
+        page.keyboard.press("Tab")
+        page.keyboard.type("after 3pm")
         page.wait_for_function("() => document.querySelector('.htmx-request') === null")
+        page.wait_for_timeout(500)  # the smooth scroll to the focused field settles
         page.screenshot(path=str(DOCS / "screenshot-log-enquiry-call.png"))
         browser.close()
 
