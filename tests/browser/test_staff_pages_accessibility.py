@@ -13,7 +13,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def staff_world(dispatched_job, council, suburb, leak, p2, main_leak, callcentre_user, casemanager_user,
                 existing_customer, contractor):
-    """One of everything: a new enquiry, a job in triage, a dispatched job, a closed job."""
+    """One of everything: a new enquiry, a job in triage, a dispatched job, a closed and a cancelled job."""
     from django.utils import timezone
 
     from jobs.enums import JobStatus
@@ -27,7 +27,10 @@ def staff_world(dispatched_job, council, suburb, leak, p2, main_leak, callcentre
                         status=JobStatus.CLOSED, priority=p2, category=main_leak, case_manager=casemanager_user,
                         contractor=contractor, created_by=casemanager_user, completed_at=timezone.now(),
                         closed_at=timezone.now())
-    return {"new": new, "dispatched": dispatched_job, "logged": logged, "closed": closed}
+    cancelled = JobFactory(council=council, suburb=suburb, service="water_supply", street_address="11 Willis Street",
+                           status=JobStatus.CANCELLED, cancel_reason="no_fault", created_by=casemanager_user,
+                           cancelled_at=timezone.now())
+    return {"new": new, "dispatched": dispatched_job, "logged": logged, "closed": closed, "cancelled": cancelled}
 
 
 def _pages(world):
@@ -45,6 +48,7 @@ def _pages(world):
             f"/jobs/{logged.reference}/location/", f"/jobs/{dispatched.reference}/",
             f"/jobs/{dispatched.reference}/allocate/", f"/jobs/{dispatched.reference}/dispatch/",
             f"/jobs/{closed.reference}/", f"/jobs/{closed.reference}/reopen/", "/jobs/JOB-2026-999999/",
+            f"/jobs/{world['cancelled'].reference}/",  # the struck-through stage line's contrast
         ],
         "crew_user": ["/jobs/crew/", "/jobs/crew/?show=all", f"/jobs/{dispatched.reference}/"],
         "analyst_user": ["/reporting/", "/enquiries/"],
