@@ -1,6 +1,8 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
+from common.outbox import outbox_failed_count
+
 from . import permissions
 from .decorators import role_required
 
@@ -15,4 +17,4 @@ def home(request):
 
 @role_required(permissions.is_admin)
 def admin_home(request):
-    return render(request, "accounts/admin_home.html")
+    return render(request, "accounts/admin_home.html", {"outbox_failed": outbox_failed_count()})

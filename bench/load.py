@@ -21,6 +21,7 @@ from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
+BASELINE_KEY = "load_bare"
 
 
 @dataclass
@@ -34,11 +35,13 @@ class LoadResult:
     requests: int = 0
     errors: int = 0
     tool: str = ""
-    target_rps: float = 100
+    target_rps: float | None = 100
     prototype: str = ""
 
     @property
-    def ok(self) -> bool:
+    def ok(self) -> bool | None:
+        if self.target_rps is None:  # the baseline has no target
+            return None
         return self.errors == 0 and self.rps >= self.target_rps
 
     def as_dict(self) -> dict:
@@ -200,7 +203,8 @@ def run_python_load(port: int, path: str, cookie: str, *, duration: int, connect
 
 def run(pages: list[tuple[str, str, str, str]], *, env: dict, cookie: str, duration: int, connections: int,
         workers: int, results_dir: Path, log=print) -> list[LoadResult]:
-    """pages: (key, label, path, prototype). Returns one LoadResult a page."""
+    """pages: (key, label, path, prototype). Returns one LoadResult a page. A page whose key
+    is BASELINE_KEY (the bare view) gets no target."""
     port = free_port()
     use_wrk = shutil.which("wrk") is not None
     results = []
@@ -214,7 +218,8 @@ def run(pages: list[tuple[str, str, str, str]], *, env: dict, cookie: str, durat
                 raise RuntimeError(f"{path} answered {status} (location {headers.get('Location')}) with the "
                                    "session cookie: the load would measure the wrong page")
             result = LoadResult(key=key, label=label, url=path, prototype=proto,
-                                tool="wrk" if use_wrk else "python")
+                                tool="wrk" if use_wrk else "python",
+                                target_rps=None if key == BASELINE_KEY else 100)
             if use_wrk:
                 run_wrk(port, path, cookie, duration=3, connections=connections, threads=2)  # warm both workers
                 figures = run_wrk(port, path, cookie, duration=duration, connections=connections, threads=2)

@@ -192,6 +192,8 @@ def page_specs(s: Subjects, *, deep_page: int) -> list[dict]:
         specs.append({"key": key, "label": label, "user": user, "url": url, "target": target, "proto": proto,
                       "note": note, "headers": headers or {}})
 
+    # The baseline: the full middleware stack with an empty view (BENCH=true turns it on).
+    add("bare", "bare Django view (baseline)", "casemanager", "/bench/bare", None, "")
     add("queue_cm_p1", "queue linked+water p1", "casemanager", "/enquiries/" + _query(lw), 30, "~22")
     add("queue_cc_p1", "queue linked+water p1", "callcentre", "/enquiries/" + _query(lw), 30, "~22")
     cursor, depth, total = s.deep["linked_water"]

@@ -46,6 +46,7 @@ def app_env(database_url: str, secret_key: str) -> dict:
         CONN_MAX_AGE="60",
         REDIS_URL="",
         LOG_LEVEL="WARNING",
+        BENCH="true",  # /bench/bare, the baseline
     )
     return env
 
@@ -121,6 +122,16 @@ def table(headers: list[str], rows: list[list[str]], aligns: str) -> str:
     return "\n".join([line(headers), line(["-" * w for w in widths])] + [line(r) for r in rows])
 
 
+def share(value: float, base: float) -> str:
+    """value as a percentage of base: 57 req/s against a bare 1,140 is '5.0%'."""
+    return "-" if not (value == value and base == base and base > 0) else f"{100 * value / base:.1f}%"
+
+
+def times(value: float, base: float) -> str:
+    """value as a multiple of base: 18.9 ms against a bare 1.9 ms is '9.9x'."""
+    return "-" if not (value == value and base == base and base > 0) else f"{value / base:.1f}x"
+
+
 def verdict(ok) -> str:
     return "-" if ok is None else ("PASS" if ok else "FAIL")
 
@@ -150,14 +161,17 @@ def report(*, args, meta: dict, seed_figures: dict | None, results, load_results
     out.append("")
     out.append(f"-- latency in process (django.test.Client, full middleware, logged in): "
                f"{args.warmup} warm-up + {args.requests} timed requests a page --")
+    bare = next((r for r in results if r.key == "bare"), None)
     rows = []
     for r in results:
         rows.append([r.label, r.user, fmt(r.p50_ms, 2), fmt(r.p95_ms, 2),
+                     times(r.p95_ms, bare.p95_ms if bare else float("nan")),
                      f"< {r.target_ms:g}" if r.target_ms else "-", str(r.queries), fmt(r.sql_ms, 2),
                      fmt(r.slowest_sql_ms, 2), r.prototype or "-", verdict(r.ok), r.note])
-    out.append(table(["page", "user", "p50 ms", "p95 ms", "target p95", "queries", "sql ms", "slowest q",
-                      "proto@1M p95", "", "note"], rows, "llrrrrrrlll"))
-    out.append("(sql ms / slowest q: wall time of all / the slowest of the page's queries in one captured request)")
+    out.append(table(["page", "user", "p50 ms", "p95 ms", "p95 x bare", "target p95", "queries", "sql ms",
+                      "slowest q", "proto@1M p95", "", "note"], rows, "llrrrrrrrlll"))
+    out.append("(sql ms / slowest q: wall time of all / the slowest of the page's queries in one captured request; "
+               "p95 x bare: the page's p95 as a multiple of the bare view's, measured in the same run)")
     out.append("")
     out.append("query counts flat in rows and events: " + "; ".join(
         f"{name}: {'yes' if same else 'NO'} ({detail})" for name, (same, detail) in flat.items()))
@@ -166,10 +180,20 @@ def report(*, args, meta: dict, seed_figures: dict | None, results, load_results
         out.append(f"-- under load: gunicorn config.wsgi -w {args.workers} (sync), {args.connections} connections, "
                    f"{args.duration}s a page, tool {load_results[0].tool}; load average before: "
                    f"{meta.get('load_average_load', float('nan')):.2f} --")
-        rows = [[r.label, fmt(r.rps), fmt(r.p50_ms), fmt(r.p99_ms), str(r.requests), str(r.errors),
-                 f">= {r.target_rps:g}", r.prototype, verdict(r.ok)] for r in load_results]
-        out.append(table(["page", "req/s", "p50 ms", "p99 ms", "requests", "errors", "target", "proto@1M", ""],
-                         rows, "lrrrrrrll"))
+        from load import BASELINE_KEY
+
+        bare_load = next((r for r in load_results if r.key == BASELINE_KEY), None)
+        base_rps = bare_load.rps if bare_load else float("nan")
+        base_p50 = bare_load.p50_ms if bare_load else float("nan")
+        rows = [[r.label, fmt(r.rps), share(r.rps, base_rps), fmt(r.p50_ms), times(r.p50_ms, base_p50),
+                 fmt(r.p99_ms), str(r.requests), str(r.errors),
+                 f">= {r.target_rps:g}" if r.target_rps is not None else "-", r.prototype, verdict(r.ok)]
+                for r in load_results]
+        out.append(table(["page", "req/s", "% of bare", "p50 ms", "p50 x bare", "p99 ms", "requests", "errors",
+                          "target", "proto@1M", ""], rows, "lrrrrrrrrll"))
+        out.append("(% of bare: the page's requests per second as a share of the bare Django view's, and p50 x bare "
+                   "its median latency as a multiple, under the same gunicorn and wrk settings in the same run: "
+                   "these compare across machines where the absolute figures do not)")
     return "\n".join(out)
 
 
@@ -195,7 +219,7 @@ def main(argv=None) -> int:
     os.environ.update({k: v for k, v in env.items() if k in (
         "DJANGO_SETTINGS_MODULE", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "SECURE_SSL_REDIRECT",
         "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "BEHIND_TLS_PROXY", "SECURE_HSTS_SECONDS", "DATABASE_URL",
-        "CONN_MAX_AGE", "REDIS_URL", "LOG_LEVEL")})
+        "CONN_MAX_AGE", "REDIS_URL", "LOG_LEVEL", "BENCH")})
     # A SIGTERM ends the run through the finally blocks (gunicorn is stopped there).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     results_dir = BENCH / "results"
@@ -258,7 +282,8 @@ def main(argv=None) -> int:
     if not args.no_load:
         log("Load")
         cookie = measure.session_cookie("casemanager")
-        pages = [("load_queue", "queue linked+water p1", by_key["queue_cm_p1"].url, "~110"),
+        pages = [(load.BASELINE_KEY, "bare Django view (baseline)", by_key["bare"].url, ""),
+                 ("load_queue", "queue linked+water p1", by_key["queue_cm_p1"].url, "~110"),
                  ("load_job", f"job page, {subjects.job_small_events} events", by_key["job_small"].url, "~145")]
         from django.db import connections
 

@@ -176,7 +176,7 @@ class PEnq:
     __slots__ = (
         "id", "ref", "received", "logged", "council", "service", "issue", "suburb_id", "street", "lat", "lng",
         "desc", "callback", "best", "channel", "status", "job", "link_at", "link_by", "close_at", "close_by",
-        "close_desc", "outcome", "resolved_at", "backdate", "customer_id", "customer_name", "ack",
+        "close_desc", "outcome", "resolved_at", "backdate", "customer_id", "customer_name",
     )
 
 
@@ -531,7 +531,7 @@ CUSTOMER_COLUMNS = ["id", "council_id", "name", "phone", "phone_digits", "email"
 ENQUIRY_COLUMNS = ["id", "reference", "council_id", "customer_id", "street_address", "suburb_id", "latitude",
                    "longitude", "asset_id", "service", "issue_type_id", "description", "callback_requested",
                    "callback_best_time", "channel", "received_at", "backdate_reason", "logged_at", "logged_by_id",
-                   "status", "job_id", "outcome", "acknowledged_at"]
+                   "status", "job_id", "outcome"]
 JOB_COLUMNS = ["id", "reference", "council_id", "service", "category_id", "priority_id", "status", "case_manager_id",
                "contractor_id", "street_address", "suburb_id", "street_key", "latitude", "longitude", "notified_at",
                "attendance_due_at", "resolution_due_at", "next_due_at", "created_at", "created_by_id",
@@ -564,8 +564,7 @@ class Writer:
         for e in self.p.enqs:
             council_known = known.setdefault(e.council, [])
             if council_known and rng.random() < 0.08:
-                e.customer_id, e.customer_name, has_email = rng.choice(council_known)
-                e.ack = e.logged + 30.0 if has_email else None
+                e.customer_id, e.customer_name, _has_email = rng.choice(council_known)
                 continue
             first, last = rng.choice(ref.first_names), rng.choice(ref.last_names)
             name = f"{first} {last}"
@@ -575,7 +574,6 @@ class Writer:
                      if channel == "email" or rng.random() < 0.3 else "")
             postal = f"PO Box {rng.randint(100, 9999)}, Wellington" if channel == "letter" else ""
             e.customer_id, e.customer_name = next_id, name
-            e.ack = e.logged + 30.0 if email else None
             council_known.append((next_id, name, bool(email)))
             yield (f"{next_id}\t{ref.councils[e.council]}\t{txt(name)}\t{phone}\t{phone_digits(phone)}\t{email}\t"
                    f"{txt(postal)}\t{channel}\t{ts(e.logged)}\n")
@@ -589,7 +587,7 @@ class Writer:
                 f"{e.lat:.6f}", f"{e.lng:.6f}", "", e.service, str(e.issue[0]), txt(e.desc),
                 "t" if e.callback else "f", e.best, e.channel, ts(e.received), e.backdate, ts(e.logged),
                 str(ref.call_centre[e.council]), e.status, str(e.job.id) if e.job is not None else N,
-                txt(e.outcome), ts(e.ack),
+                txt(e.outcome),
             )) + "\n"
 
     def job_lines(self):

@@ -1,6 +1,11 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.text import Truncator
+from django_fsm_log.admin import StateLogInline
 
-from .models import ReferenceCounter
+from .enums import OutboxStatus
+from .models import OutboxMessage, ReferenceCounter
+from .outbox import outbox_retry
 
 
 def _labelled(form_class, name_of_row):
@@ -52,3 +57,39 @@ class ReadOnlyAdminMixin:
 @admin.register(ReferenceCounter)
 class ReferenceCounterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("prefix", "year", "last_value")
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Every e-mail and SMS and where its delivery stands; "Retry" for those that failed for good."""
+
+    list_display = ("created_at", "channel", "recipient", "subject", "status", "attempts", "last_attempt_at",
+                    "next_attempt_at", "short_error")
+    list_filter = ("status", "channel")
+    search_fields = ("recipient", "subject", "key")
+    readonly_fields = ("key", "channel", "recipient", "subject", "body", "status", "about_type", "about_id",
+                       "created_at", "next_attempt_at", "attempts", "last_attempt_at", "sent_at", "claim",
+                       "last_error")
+    exclude = ("html_body", "attachments")
+    show_full_result_count = False
+    actions = ["retry_messages"]
+    inlines = [StateLogInline]
+
+    @admin.display(description="last error")
+    def short_error(self, message):
+        return Truncator(message.last_error).chars(80)
+
+    @admin.action(description="Retry the selected failed messages")
+    def retry_messages(self, request, queryset):
+        retried, refused = 0, 0
+        for message in queryset.filter(status=OutboxStatus.FAILED):
+            try:
+                outbox_retry(message=message, by=request.user)
+            except (PermissionDenied, ValidationError):
+                refused += 1
+            else:
+                retried += 1
+        skipped = queryset.exclude(status=OutboxStatus.FAILED).count()
+        self.message_user(request, f"{retried} queued again."
+                                   + (f" {refused} refused." if refused else "")
+                                   + (f" {skipped} not failed, left as they are." if skipped else ""))

@@ -2,6 +2,6 @@ from django.apps import AppConfig
 
 
 class CommonConfig(AppConfig):
-    """Shared interface pieces: keyset paging, template filters. No models."""
+    """The lowest layer: the side-effect outbox, SMS backends, keyset paging, template filters."""
 
     name = "common"

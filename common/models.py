@@ -1,4 +1,16 @@
+"""Reference counters, and the side-effect outbox: every e-mail or SMS is first a row,
+written in the transaction of the change that causes it, then delivered by a task
+(see ``common/outbox.py``)."""
+
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django_fsm import FSMField, transition
+from django_fsm_log.decorators import fsm_log_by, fsm_log_description
+
+from .enums import UNDELIVERED_STATUSES, OutboxChannel, OutboxStatus
 
 
 class ReferenceCounter(models.Model):
@@ -13,3 +25,89 @@ class ReferenceCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}-{self.year}: {self.last_value}"
+
+
+# A Django permission, not a predicate from accounts.permissions: common is the lowest
+# layer and imports nothing above it. The admin role holds it (superusers hold all).
+RETRY_PERMISSION = "common.change_outboxmessage"
+
+
+class OutboxMessage(models.Model):
+    """One message to one recipient, and where its delivery stands."""
+
+    key = models.CharField(max_length=200, unique=True,
+                           help_text="Idempotency key: the same side effect is never queued twice.")
+    channel = models.CharField(max_length=10, choices=OutboxChannel.choices)
+    recipient = models.CharField(max_length=254, help_text="An e-mail address or a phone number.")
+    subject = models.CharField(max_length=255)
+    body = models.TextField()
+    html_body = models.TextField(blank=True)
+    attachments = models.JSONField(default=list, blank=True,
+                                   help_text="[file name, base64 content, MIME type] for each attachment.")
+    about_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    about_id = models.PositiveBigIntegerField(null=True, blank=True)
+    about = GenericForeignKey("about_type", "about_id")
+
+    status = FSMField(max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING, protected=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    next_attempt_at = models.DateTimeField(default=timezone.now,
+                                           help_text="Not delivered before this time (the next retry).")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    claim = models.CharField(max_length=64, blank=True,
+                             help_text="The task delivery that marked the row sending.")
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["about_type", "about_id", "-created_at"], name="outbox_about"),
+            # The sweep reads only undelivered rows: a small partial index however many were sent.
+            models.Index(fields=["next_attempt_at"], condition=Q(status__in=UNDELIVERED_STATUSES),
+                         name="outbox_undelivered_due"),
+            models.Index(fields=["status", "-created_at"], name="outbox_status_newest"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} to {self.recipient}: {self.subject}"
+
+    # Transitions: state and stamps only; common/outbox.py locks, saves and sends. -------
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=status, source=[OutboxStatus.PENDING, OutboxStatus.SENDING], target=OutboxStatus.SENDING)
+    def start_sending(self, *, claim: str, by=None, description=None):
+        self.attempts += 1
+        self.last_attempt_at = timezone.now()
+        self.claim = claim[:64]
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=status, source=OutboxStatus.SENDING, target=OutboxStatus.SENT)
+    def mark_sent(self, *, by=None, description=None):
+        self.sent_at = timezone.now()
+        self.last_error = ""
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=status, source=OutboxStatus.SENDING, target=OutboxStatus.PENDING)
+    def defer(self, *, error: str, until, by=None, description=None):
+        self.last_error = error
+        self.next_attempt_at = until
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=status, source=OutboxStatus.SENDING, target=OutboxStatus.FAILED)
+    def give_up(self, *, error: str, by=None, description=None):
+        self.last_error = error
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=status, source=OutboxStatus.FAILED, target=OutboxStatus.PENDING,
+                permission=RETRY_PERMISSION, custom={"label": "Retry"})
+    def retry(self, *, by=None, description=None):
+        # A fresh schedule of attempts; the state log keeps the earlier ones.
+        self.attempts = 0
+        self.next_attempt_at = timezone.now()
+        self.claim = ""

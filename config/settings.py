@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -144,6 +145,12 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Customer Journey <no-reply@waterjourney.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Seconds an SMTP connect or reply may take before the attempt fails (and is retried later).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+
+# Text messages: common.sms.ConsoleBackend, LocmemBackend (tests) or EmailGatewayBackend.
+SMS_BACKEND = env.str("SMS_BACKEND", default="common.sms.ConsoleBackend")
+SMS_EMAIL_GATEWAY_DOMAIN = env.str("SMS_EMAIL_GATEWAY_DOMAIN", default="")
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -155,12 +162,52 @@ CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
-CELERY_TASK_ACKS_LATE = True
-CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A request never waits on the broker for more than about a second: connect, read and
+# write time out after 1 s, and a publish is not retried (what was not published is the
+# outbox sweep's to publish). The worker itself keeps reconnecting for as long as it takes.
+BROKER_TIMEOUT_SECONDS = env.float("BROKER_TIMEOUT_SECONDS", default=1.0)
+CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_TIMEOUT_SECONDS
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_TASK_PUBLISH_RETRY = False
+# A task is acknowledged when it has finished; a worker process that dies mid-task (kill -9,
+# out of memory) gives its task back to the queue at once instead of losing it.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# No task runs for ever: the soft limit raises inside it (the outbox records a failed
+# attempt), the hard limit kills the process. Celery sends the publisher's limits with
+# each task, so web, worker and beat must share these values (they share the environment).
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=60)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=90)
+# Redis hands an unacknowledged task to another worker after this long: well above the
+# longest task (its hard limit) plus its wait in a worker's prefetch, or it would run twice.
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=600)
+if CELERY_VISIBILITY_TIMEOUT <= 2 * CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured("CELERY_VISIBILITY_TIMEOUT must be more than twice CELERY_TASK_TIME_LIMIT.")
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    "socket_timeout": BROKER_TIMEOUT_SECONDS,
+    "socket_connect_timeout": BROKER_TIMEOUT_SECONDS,
+    "max_retries": 0,  # a publish's connection is not retried either
+}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+
+# The outbox (common/outbox.py): seconds between a failed attempt and the next; after the
+# last the message is "failed" and shown to the admin.
+OUTBOX_RETRY_DELAYS = env.list("OUTBOX_RETRY_DELAYS", cast=int, default=[60, 300, 1800, 7200, 21600])
+# The longest a request waits to hand a message to the broker (then the sweep has it).
+OUTBOX_PUBLISH_WAIT_SECONDS = env.float("OUTBOX_PUBLISH_WAIT_SECONDS", default=1.0)
+# A never-tried message younger than this was published on commit: the sweep leaves it be.
+OUTBOX_SWEEP_GRACE_SECONDS = env.int("OUTBOX_SWEEP_GRACE_SECONDS", default=60)
+# A message "sending" for longer than the hard task limit lost its worker: sent again.
+OUTBOX_SENDING_STALE_SECONDS = env.int("OUTBOX_SENDING_STALE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 60)
+if OUTBOX_SENDING_STALE_SECONDS <= CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured("OUTBOX_SENDING_STALE_SECONDS must be more than CELERY_TASK_TIME_LIMIT.")
+
+# bench/run.py turns this on: /bench/bare, the baseline the figures are compared with.
+BENCH = env.bool("BENCH", default=False)
 
 # Domain settings.
 ENQUIRY_DUPLICATE_WINDOW_DAYS = env.int("ENQUIRY_DUPLICATE_WINDOW_DAYS", default=14)

@@ -1,13 +1,19 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from accounts import views as account_views
+from accounts.forms import PasswordResetForm
 
 from . import views
 
 urlpatterns = [
     path("", account_views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("bench/bare", views.bench_bare, name="bench-bare"),
+    # Before Django's own: the reset e-mail goes through the outbox, not out of the request.
+    path("accounts/password_reset/", auth_views.PasswordResetView.as_view(form_class=PasswordResetForm),
+         name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("accounts/", include("accounts.urls")),
     path("enquiries/", include("enquiries.urls")),

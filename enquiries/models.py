@@ -99,8 +99,6 @@ class Enquiry(ConcurrentTransitionMixin, models.Model):
     status = FSMField(max_length=20, choices=EnquiryStatus.choices, default=EnquiryStatus.NEW, protected=True)
     job = models.ForeignKey("jobs.Job", on_delete=models.PROTECT, null=True, blank=True, related_name="enquiries")
     outcome = models.TextField("outcome at first contact", blank=True)
-    acknowledged_at = models.DateTimeField(null=True, blank=True, editable=False,
-                                           help_text="When the customer was sent their reference.")
 
     class Meta:
         verbose_name_plural = "enquiries"

@@ -8,12 +8,15 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django_fsm import has_transition_perm
 
 from accounts import permissions
 from accounts.models import Organisation, Suburb
 from common.backdating import check_past_time
+from common.enums import OutboxChannel
+from common.outbox import outbox_add
 from common.references import reference_next
 
 from .enums import ContactChannel, EnquiryStatus, Service
@@ -133,11 +136,22 @@ def enquiry_log(
         enquiry.refresh_from_db()  # the link was made on a locked copy
 
     if customer.email:
-        from .tasks import enquiry_send_acknowledgement
-
-        # robust: the enquiry is saved whatever happens to the e-mail; a failure is logged, not shown.
-        transaction.on_commit(lambda: enquiry_send_acknowledgement.delay(enquiry.pk), robust=True)
+        enquiry_queue_acknowledgement(enquiry=enquiry)
     return enquiry
+
+
+def enquiry_queue_acknowledgement(*, enquiry: Enquiry) -> None:
+    """Queue the e-mail that gives the customer their reference: an outbox row in the
+    caller's transaction, sent once after the commit, retried if the mail server is down."""
+    context = {"enquiry": enquiry}
+    outbox_add(
+        channel=OutboxChannel.EMAIL,
+        recipient=enquiry.customer.email,
+        subject=f"Your enquiry {enquiry.reference} to {enquiry.council.name}",
+        body=render_to_string("enquiries/email/acknowledgement.txt", context),
+        key=f"enquiry-acknowledgement-{enquiry.pk}",
+        about=enquiry,
+    )
 
 
 @transaction.atomic
@@ -153,28 +167,3 @@ def enquiry_resolve_at_first_contact(*, enquiry: Enquiry, outcome: str, by) -> E
     enquiry.resolve_at_first_contact(outcome=outcome, by=by, description=outcome.strip())
     enquiry.save()
     return enquiry
-
-
-@transaction.atomic
-def enquiry_send_acknowledgement(*, enquiry_id: int) -> bool:
-    """E-mail the customer their reference once. Safe to run twice: the second run sends nothing."""
-    from django.core.mail import send_mail
-    from django.template.loader import render_to_string
-
-    enquiry = (
-        Enquiry.objects.select_for_update(of=("self",))
-        .select_related("customer", "council", "issue_type")
-        .filter(pk=enquiry_id)
-        .first()
-    )
-    if enquiry is None or enquiry.acknowledged_at is not None or not enquiry.customer.email:
-        return False
-    context = {"enquiry": enquiry}
-    send_mail(
-        subject=f"Your enquiry {enquiry.reference} to {enquiry.council.name}",
-        message=render_to_string("enquiries/email/acknowledgement.txt", context),
-        from_email=None,
-        recipient_list=[enquiry.customer.email],
-    )
-    Enquiry.objects.filter(pk=enquiry.pk).update(acknowledged_at=timezone.now())
-    return True

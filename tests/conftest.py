@@ -74,6 +74,17 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def sms_in_memory(settings):
+    """Texts go to common.sms.outbox, as e-mails go to django.core.mail.outbox."""
+    from common import sms
+
+    settings.SMS_BACKEND = "common.sms.LocmemBackend"
+    sms.outbox.clear()
+    yield sms.outbox
+    sms.outbox.clear()
+
+
+@pytest.fixture(autouse=True)
 def tasks_in_process_unless_testing_the_worker(request):
     """Tasks run in-process so tests see their effects, except where a real worker is the point."""
     from config.celery import app

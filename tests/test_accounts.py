@@ -3,6 +3,7 @@
 import pytest
 from django.core import mail
 
+from common.models import OutboxMessage
 from tests.factories import PASSWORD, UserFactory
 
 ROLE_HOMES = {
@@ -66,8 +67,15 @@ def test_logout_is_a_post_and_ends_the_session(client_for, callcentre_user):
     assert client.get("/enquiries/home/").status_code == 302
 
 
-def test_password_reset_sends_a_link_that_sets_a_new_password(client, callcentre_user):
-    client.post("/accounts/password_reset/", {"email": callcentre_user.email})
+def test_password_reset_sends_a_link_that_sets_a_new_password(client, callcentre_user,
+                                                              django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        client.post("/accounts/password_reset/", {"email": callcentre_user.email})
+    # The request only wrote an outbox row; the e-mail leaves after the commit, from a task.
+    assert mail.outbox == [] and len(callbacks) == 1
+    message = OutboxMessage.objects.get()
+    assert message.recipient == callcentre_user.email and message.about == callcentre_user
+    callbacks[0]()
     assert len(mail.outbox) == 1
     link = next(line for line in mail.outbox[0].body.splitlines() if "/accounts/reset/" in line).strip()
     path = link.split("testserver", 1)[1]

@@ -8,6 +8,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django_fsm_log.models import StateLog
 
+from common.enums import OutboxStatus
+from common.models import OutboxMessage
+from common.outbox import outbox_deliver, outbox_for
 from enquiries import services
 from enquiries.enums import EnquiryStatus
 from enquiries.models import Customer, Enquiry
@@ -94,8 +97,33 @@ def test_the_customer_is_sent_their_reference_once(callcentre_user, council, sub
         enquiry = _log(callcentre_user, council, suburb, leak, customer_details=details)
     assert len(mail.outbox) == 1
     assert enquiry.reference in mail.outbox[0].body and mail.outbox[0].to == ["aroha@example.co.nz"]
-    assert services.enquiry_send_acknowledgement(enquiry_id=enquiry.pk) is False  # a repeat sends nothing
+    [message] = outbox_for(enquiry)
+    assert message.status == OutboxStatus.SENT and message.attempts == 1
+    assert outbox_deliver(message_id=message.pk, claim="a-second-delivery") == "skipped"  # a repeat sends nothing
     assert len(mail.outbox) == 1
+
+
+def test_the_acknowledgement_is_an_outbox_row_written_with_the_enquiry(callcentre_user, council, suburb, leak,
+                                                                      django_capture_on_commit_callbacks):
+    details = dict(CUSTOMER, email="aroha@example.co.nz")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        enquiry = _log(callcentre_user, council, suburb, leak, customer_details=details)
+    # Nothing is sent inside the transaction: one row, and one publish queued for the commit.
+    assert mail.outbox == [] and len(callbacks) == 1
+    [message] = outbox_for(enquiry)
+    assert message.status == OutboxStatus.PENDING and message.key == f"enquiry-acknowledgement-{enquiry.pk}"
+
+
+def test_an_enquiry_rolled_back_leaves_no_acknowledgement(callcentre_user, council, suburb, leak,
+                                                          django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    details = dict(CUSTOMER, email="aroha@example.co.nz")
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
+        with transaction.atomic():
+            _log(callcentre_user, council, suburb, leak, customer_details=details)
+            raise RuntimeError("the caller's transaction fails after logging")
+    assert OutboxMessage.objects.count() == 0 and mail.outbox == []
 
 
 def test_log_enquiry_page_saves_and_shows_the_reference_to_read_back(client_for, callcentre_user, council, suburb,
@@ -244,8 +272,10 @@ def test_a_mail_failure_after_saving_does_not_fail_the_call_or_lose_the_enquiry(
     details = dict(CUSTOMER, email="aroha@example.co.nz")
     with django_capture_on_commit_callbacks(execute=True):
         enquiry = _log(callcentre_user, council, suburb, leak, customer_details=details)
-    enquiry.refresh_from_db()
-    assert enquiry.pk and enquiry.acknowledged_at is None  # saved; the e-mail is left to be retried
+    assert Enquiry.objects.filter(pk=enquiry.pk).exists()
+    [message] = outbox_for(enquiry)  # saved; the e-mail waits for its retry
+    assert message.status == OutboxStatus.PENDING and message.attempts == 1
+    assert "refused" in message.last_error and message.next_attempt_at > timezone.now()
 
 
 def test_the_acknowledgement_is_plain_text_not_html_escaped(callcentre_user, council, suburb, leak,

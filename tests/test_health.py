@@ -45,3 +45,16 @@ def test_healthz_reports_the_broker_ok_when_redis_is_up(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert json.loads(response.content) == {"database": "ok", "broker": "ok", "status": "ok"}
+
+
+@pytest.mark.django_db
+def test_healthz_answers_503_within_2s_when_a_check_hangs(client, monkeypatch):
+    import time
+
+    from config import views
+
+    monkeypatch.setattr(views, "_database_status", lambda: time.sleep(5) or "ok")
+    started = time.monotonic()
+    response = client.get("/healthz")
+    assert time.monotonic() - started < 2.0
+    assert response.status_code == 503 and json.loads(response.content)["database"] == "error"

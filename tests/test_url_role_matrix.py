@@ -46,7 +46,7 @@ MATRIX = {
 
 # Reachable without logging in, on purpose.
 PUBLIC = {"login", "logout", "healthz", "password_reset", "password_reset_done", "password_reset_confirm",
-          "password_reset_complete"}
+          "password_reset_complete", "bench-bare"}
 
 
 def _all_url_names(resolver=None, namespace=""):
@@ -126,3 +126,12 @@ def test_out_of_scope_objects_answer_404(client_for, user_for_role, contractor, 
     response = client_for(user_for_role(role)).get(reverse(name, args=foreign[key]))
     assert response.status_code == 404
     assert b"We couldn&#x27;t find that" in response.content or b"find that" in response.content
+
+
+@pytest.mark.parametrize("role", [None, *ROLES])
+def test_bench_bare_view_is_not_there_unless_benchmarking(db, client_for, user_for_role, settings, role):
+    client = client_for(user_for_role(role) if role else None)
+    assert client.get("/bench/bare").status_code == 404
+    settings.BENCH = True
+    response = client.get("/bench/bare")
+    assert response.status_code == 200 and response.content == b"ok"

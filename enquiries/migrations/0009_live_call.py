@@ -24,7 +24,7 @@ def normalise_phone_numbers(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("enquiries", "0007_split_water_quality")]
+    dependencies = [("enquiries", "0008_remove_enquiry_acknowledged_at")]
 
     operations = [
         migrations.AddField(

@@ -1,0 +1,15 @@
+from celery import shared_task
+
+from . import outbox
+
+
+@shared_task(bind=True, ignore_result=True)
+def outbox_deliver(self, message_id: int) -> str:
+    """Deliver one outbox message; a repeat delivery sends nothing (see outbox.outbox_deliver)."""
+    return outbox.outbox_deliver(message_id=message_id, claim=self.request.id or "")
+
+
+@shared_task(ignore_result=True)
+def outbox_sweep() -> int:
+    """Every minute (django-celery-beat): publish what is due and not delivered."""
+    return outbox.outbox_sweep()
