@@ -109,6 +109,52 @@ def may_view_job(user, job: Job) -> bool:
     return may_view_enquiries(user) and council_in_scope(user, job.council_id)
 
 
+def may_view_customer_contact(user, record: Job | Enquiry) -> bool:
+    """Whether this user sees the customers' name, phone, e-mail and postal address on this record.
+
+    Privacy Act 2020: personal data only for the roles that act on it. The call-centre of
+    the record's council (they take and return the calls), case managers (they contact
+    customers about the job), and a crew while the job is dispatched to its contractor and
+    still open. Everyone else (analysts, admins, other crews, a crew once the job is closed,
+    reported or cancelled) sees it masked.
+    """
+    if is_case_manager(user):
+        return True
+    if is_call_centre(user) and council_in_scope(user, record.council_id):
+        return True
+    if is_crew(user) and record._meta.label == "jobs.Job":
+        from jobs.enums import OPEN_STATUSES
+
+        return (
+            record.contractor_id is not None
+            and record.contractor_id == user.organisation_id
+            and crew_sees_status(record.status)
+            and record.status in OPEN_STATUSES
+        )
+    return False
+
+
+def may_search_by_customer(user) -> bool:
+    """Finding records by a customer's name or phone is for the roles that may see them whole.
+
+    The list-level side of ``may_view_customer_contact``: a search answers "is this person a
+    customer, and where" even when the rows are masked. Call-centre staff search within the
+    councils they see; a crew has no such search.
+    """
+    return is_case_manager(user) or is_call_centre(user)
+
+
+def may_read_internal_note(user, *, author_organisation_id: int | None) -> bool:
+    """Internal notes are the utility's and its contractors' working notes, not the councils'.
+
+    The utility's staff read every note; a crew reads the notes its own contractor's
+    people wrote; council staff read none.
+    """
+    if works_for_utility(user):
+        return True
+    return is_crew(user) and author_organisation_id is not None and author_organisation_id == user.organisation_id
+
+
 def may_triage(user) -> bool:
     """Case managers turn enquiries into jobs and run them."""
     return is_case_manager(user)

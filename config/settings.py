@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "django_fsm_log",
     "django_celery_beat",
     "axes",
+    "csp",
+    "django_ratelimit",
     "common",
     "accounts",
     "enquiries",
@@ -52,12 +54,16 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "common.middleware.RejectHostileInputMiddleware",
+    "accounts.middleware.IdleSessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "config.middleware.ProjectNotFoundPageMiddleware",
@@ -119,9 +125,30 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-# Behind the TLS proxy every request comes from the proxy's address: count one hop back,
-# or one user's wrong passwords would lock that username out for everyone.
-AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=1 if BEHIND_TLS_PROXY else 0)
+# Behind the TLS proxy every request comes from the proxy's address, so the client's own
+# address is read from X-Forwarded-For: the entry the outermost of our proxies appended
+# (the right-most one after the hops we run ourselves), never the left-most one the client
+# may have written. AXES_IPWARE_PROXY_COUNT counts the proxies in front of the app; in
+# django-ipware's terms the last of them is REMOTE_ADDR and does not appear in the header.
+PROXIES_IN_FRONT = env.int("AXES_IPWARE_PROXY_COUNT", default=1 if BEHIND_TLS_PROXY else 0)
+if PROXIES_IN_FRONT:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+    AXES_IPWARE_PROXY_COUNT = PROXIES_IN_FRONT - 1
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+    AXES_IPWARE_PROXY_COUNT = None
+AXES_IPWARE_PROXY_ORDER = "left-most"
+IPWARE_STRICT = False  # a longer chain (the client's own X-Forwarded-For) is allowed; its extra entries are ignored
+# A username longer than the column is cut for axes' records; the login form refuses it anyway.
+AXES_USERNAME_CALLABLE = "accounts.client_address.username_for_axes"
+
+# The per-address throttle on failed logins and password resets (django-ratelimit rates:
+# "count/period", e.g. "20/15m"). Counted in the cache below.
+LOGIN_FAILURES_PER_ADDRESS = env.str("LOGIN_FAILURES_PER_ADDRESS", default="20/15m")
+PASSWORD_RESETS_PER_ADDRESS = env.str("PASSWORD_RESETS_PER_ADDRESS", default="5/h")
+PASSWORD_RESETS_PER_EMAIL = env.str("PASSWORD_RESETS_PER_EMAIL", default="3/h")
+RATELIMIT_IP_META_KEY = "accounts.client_address.client_ip"
+RATELIMIT_FAIL_OPEN = True
 
 LANGUAGE_CODE = "en-nz"
 FORMAT_MODULE_PATH = ["config.formats"]
@@ -194,6 +221,24 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
+# The cache holds the throttles' counters: in-process by default, Redis when REDIS_URL is
+# set. A Redis that is down or hung costs a request at most a quarter of a second, and then
+# the throttles let requests through (fail open) rather than lock everyone out.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+if REDIS_URL:
+    CACHES["default"] = {
+        "BACKEND": "common.cache.FailOpenRedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "wj",
+        "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25, "retry_on_timeout": False},
+    }
+# django-ratelimit knows django-redis, not Django's own Redis cache, whose incr is Redis's atomic INCR.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+if not REDIS_URL:
+    # In-process counters are per worker: good enough for the embedded set-up (one process),
+    # and production sets REDIS_URL, where the counters are shared.
+    SILENCED_SYSTEM_CHECKS += ["django_ratelimit.E003"]
+
 # The outbox (common/outbox.py): seconds between a failed attempt and the next; after the
 # last the message is "failed" and shown to the admin.
 OUTBOX_RETRY_DELAYS = env.list("OUTBOX_RETRY_DELAYS", cast=int, default=[60, 300, 1800, 7200, 21600])
@@ -221,6 +266,8 @@ BACKDATE_MAX_DAYS = env.int("BACKDATE_MAX_DAYS", default=30)
 # Security. Production (DEBUG=false) is strict by default; each value can be overridden.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 10)
+# A session left alone this long ends, whatever is left of the absolute SESSION_COOKIE_AGE.
+SESSION_IDLE_TIMEOUT_MINUTES = env.int("SESSION_IDLE_TIMEOUT_MINUTES", default=30)
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -233,6 +280,34 @@ CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+
+# Content-Security-Policy (django-csp): scripts and styles from our own static files only,
+# no inline script, no inline style, no eval; nothing may frame the site.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    },
+}
+# Permissions-Policy: the browser features the site never uses are switched off.
+PERMISSIONS_POLICY = {
+    "accelerometer": [], "autoplay": [], "camera": [], "display-capture": [], "encrypted-media": [],
+    "fullscreen": [], "geolocation": [], "gyroscope": [], "magnetometer": [], "microphone": [], "midi": [],
+    "payment": [], "usb": [],
+}
+
+# Crafted input: a NUL anywhere, or a value longer than these, is refused with a 400 before
+# any view runs (forms still give their own, tighter limits a friendly message).
+MAX_QUERY_VALUE_LENGTH = env.int("MAX_QUERY_VALUE_LENGTH", default=1_000)
+MAX_FORM_VALUE_LENGTH = env.int("MAX_FORM_VALUE_LENGTH", default=20_000)
 
 LOGGING = {
     "version": 1,

@@ -79,6 +79,10 @@ def healthz(request):
     return JsonResponse(status, status=200 if healthy else 503)
 
 
+def bad_request(request, exception=None):
+    return render(request, "400.html", {"message": str(exception or "")}, status=400)
+
+
 def bench_bare(request):
     """The benchmark's baseline: the whole middleware stack and nothing else (no database,
     no template), so page figures can be read as multiples of what this machine does with

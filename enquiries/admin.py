@@ -3,7 +3,7 @@ from django_fsm_log.admin import StateLogInline
 
 from common.admin import LabelledListEditableMixin, ReadOnlyAdminMixin
 
-from .models import Customer, Enquiry, IssueType
+from .models import Customer, Enquiry, IssueType, PersonalDataAccess
 
 
 @admin.register(IssueType)
@@ -33,3 +33,15 @@ class EnquiryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ("council", "issue_type")
     show_full_result_count = False
     inlines = [StateLogInline]
+
+
+@admin.register(PersonalDataAccess)
+class PersonalDataAccessAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Who was shown which customer's personal data (Privacy Act 2020): read-only, append-only."""
+
+    list_display = ("at", "user", "customer", "page", "reference", "client_ip")
+    list_filter = ("page",)
+    search_fields = ("reference", "user__username", "customer__name")
+    list_select_related = ("user", "customer")
+    date_hierarchy = "at"
+    show_full_result_count = False

@@ -57,3 +57,12 @@ DIA_CATEGORY_SERVICE = {
     )
     for category in DiaComplaintCategory
 }
+
+
+class PersonalDataPage(models.TextChoices):
+    """Where a customer's unmasked personal data was shown."""
+
+    ENQUIRY_DETAIL = "enquiry_detail", "Enquiry page"
+    JOB_DETAIL = "job_detail", "Job page"
+    CUSTOMER_LOOKUP = "customer_lookup", "Customer lookup results"
+    CUSTOMER_PICK = "customer_pick", "Customer picked at intake"

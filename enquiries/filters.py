@@ -36,6 +36,10 @@ class EnquiryFilter(django_filters.FilterSet):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.by_customer = permissions.may_search_by_customer(user)
+        if not self.by_customer:
+            self.filters["q"].extra["widget"] = forms.TextInput(
+                attrs={"placeholder": "Reference or address", "type": "search"})
         self.show_council = permissions.sees_all_councils(user)
         if self.show_council:
             self.filters["council"].queryset = councils_visible_to(user=user)
@@ -51,4 +55,4 @@ class EnquiryFilter(django_filters.FilterSet):
         return form
 
     def search(self, queryset, name, value):
-        return enquiry_search(queryset, value)
+        return enquiry_search(queryset, value, by_customer=self.by_customer)

@@ -8,7 +8,15 @@ from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 from accounts import permissions
 from accounts.enums import OrganisationKind
 
-from .enums import DIA_CATEGORY_SERVICE, ContactChannel, DiaComplaintCategory, EnquiryStatus, ReceivedChannel, Service
+from .enums import (
+    DIA_CATEGORY_SERVICE,
+    ContactChannel,
+    DiaComplaintCategory,
+    EnquiryStatus,
+    PersonalDataPage,
+    ReceivedChannel,
+    Service,
+)
 
 
 class IssueType(models.Model):
@@ -157,3 +165,38 @@ class Enquiry(ConcurrentTransitionMixin, models.Model):
                 permission=permissions.may_close_enquiry)
     def reopen(self, *, by=None, description=None):
         pass
+
+
+class PersonalDataAccess(models.Model):
+    """Append-only: who was shown a customer's unmasked personal data, where and when.
+
+    The Privacy Act 2020 expects an agency to be able to say who accessed a person's
+    information. Rows are written by ``personal_data_access_record`` and never changed.
+    """
+
+    at = models.DateTimeField(default=timezone.now, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
+    page = models.CharField(max_length=30, choices=PersonalDataPage.choices)
+    reference = models.CharField(max_length=32, blank=True, help_text="The enquiry or job the page showed.")
+    client_ip = models.GenericIPAddressField("client address", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "personal data access"
+        verbose_name_plural = "personal data access log"
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["customer", "at"], name="personal_access_customer"),
+            models.Index(fields=["user", "at"], name="personal_access_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} saw {self.customer} ({self.get_page_display()})"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise ValueError("The personal data access log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("The personal data access log is append-only.")

@@ -52,8 +52,11 @@ LIST_COLUMNS = (
 REFERENCE = re.compile(r"^(ENQ|JOB)-\d{4}-\d{1,6}$", re.I)
 
 
-def enquiry_search(queryset: QuerySet[Enquiry], value: str) -> QuerySet[Enquiry]:
-    """Enquiries by reference (theirs or their job's), phone, customer name, address or reference part."""
+def enquiry_search(queryset: QuerySet[Enquiry], value: str, *, by_customer: bool = True) -> QuerySet[Enquiry]:
+    """Enquiries by reference (theirs or their job's), phone, customer name, address or reference part.
+
+    ``by_customer=False`` for roles that may not see customers: address and reference only.
+    """
     value = (value or "").strip()
     if not value:
         return queryset
@@ -62,6 +65,8 @@ def enquiry_search(queryset: QuerySet[Enquiry], value: str) -> QuerySet[Enquiry]
         if value.startswith("JOB"):
             return queryset.filter(job__reference=value)
         return queryset.filter(reference=value)
+    if not by_customer:  # personal data: only the roles that see customers may search by them
+        return queryset.filter(Q(street_address__icontains=value) | Q(reference__icontains=value))
     digits = phone_digits(value)
     if len(digits) >= 3 and not any(ch.isalpha() for ch in value):
         return queryset.filter(customer__phone_digits__startswith=digits)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -20,7 +21,7 @@ from common.outbox import outbox_add
 from common.references import reference_next
 
 from .enums import ContactChannel, EnquiryStatus, Service
-from .models import Customer, Enquiry, IssueType
+from .models import Customer, Enquiry, IssueType, PersonalDataAccess
 from .text import phone_digits, phone_normalise
 
 
@@ -167,3 +168,14 @@ def enquiry_resolve_at_first_contact(*, enquiry: Enquiry, outcome: str, by) -> E
     enquiry.resolve_at_first_contact(outcome=outcome, by=by, description=outcome.strip())
     enquiry.save()
     return enquiry
+
+
+def personal_data_access_record(
+    *, user, customers: Iterable[Customer], page: str, reference: str = "", client_ip: str | None = None
+) -> list[PersonalDataAccess]:
+    """Append one access-log row per customer shown unmasked (one INSERT for them all)."""
+    rows = [
+        PersonalDataAccess(user=user, customer=customer, page=page, reference=reference[:32], client_ip=client_ip)
+        for customer in {customer.pk: customer for customer in customers if customer is not None}.values()
+    ]
+    return PersonalDataAccess.objects.bulk_create(rows) if rows else []

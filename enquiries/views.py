@@ -11,6 +11,7 @@ from django_fsm import has_transition_perm
 from django_fsm_log.models import StateLog
 
 from accounts import permissions
+from accounts.client_address import client_ip
 from accounts.decorators import role_required
 from accounts.selectors import suburbs_for_council
 from common.forms import add_service_errors
@@ -20,10 +21,11 @@ from jobs.selectors import jobs_visible_to, link_overdue_warning
 from jobs.services import JobChanged, enquiry_link_to_job
 
 from . import selectors, services
-from .enums import EnquiryStatus
+from .enums import EnquiryStatus, PersonalDataPage
 from .filters import EnquiryFilter
 from .forms import NZ_LATITUDE, NZ_LONGITUDE, EnquiryForm, LinkToJobForm, ResolveForm
 from .models import Enquiry, IssueType
+from .privacy import customer_contact
 
 
 def _enquiry_or_404(user, reference: str) -> Enquiry:
@@ -118,8 +120,14 @@ def enquiry_detail(request, reference):
         content_type=ContentType.objects.get_for_model(Enquiry), object_id=enquiry.pk
     ).select_related("by", "content_type").order_by("timestamp")
     user = request.user
+    contact = customer_contact(user=user, record=enquiry, customer=enquiry.customer)
+    if contact and not contact.masked:
+        services.personal_data_access_record(user=user, customers=[enquiry.customer],
+                                             page=PersonalDataPage.ENQUIRY_DETAIL, reference=enquiry.reference,
+                                             client_ip=client_ip(request))
     context = {
         "enquiry": enquiry,
+        "contact": contact,
         "history": history,
         "can_resolve": has_transition_perm(enquiry.resolve_at_first_contact, user),
         "can_link": has_transition_perm(enquiry.link_to_job, user) and permissions.may_triage(user),
@@ -202,6 +210,9 @@ def customer_search(request):
     council_id = _int(request.GET.get("council"))
     query = _text(request.GET.get("customer_query"))
     customers = selectors.customer_search(user=request.user, council_id=council_id, query=query)
+    # Only call-centre staff reach this page, and only their councils' customers come back.
+    services.personal_data_access_record(user=request.user, customers=customers,
+                                         page=PersonalDataPage.CUSTOMER_LOOKUP, client_ip=client_ip(request))
     return render(request, "enquiries/_customer_results.html", {"customers": customers, "query": query})
 
 
@@ -219,6 +230,8 @@ def customer_pick(request, pk):
         "customer_postal_address": customer.postal_address,
         "preferred_channel": customer.preferred_channel,
     })
+    services.personal_data_access_record(user=request.user, customers=[customer],
+                                         page=PersonalDataPage.CUSTOMER_PICK, client_ip=client_ip(request))
     recent = selectors.enquiry_list(user=request.user).filter(customer=customer)[:5]
     return render(request, "enquiries/_customer_fields.html",
                   {"form": form, "customer": customer, "recent": recent})

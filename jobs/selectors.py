@@ -20,6 +20,7 @@ from .enums import (
     CREW_VISIBLE_STATUSES,
     OPEN_STATUSES,
     TO_TRIAGE,
+    JobEventKind,
     JobStatus,
     Stage,
 )
@@ -61,8 +62,12 @@ class TimelineEntry:
     state: str | None = None
 
 
-def job_timeline(*, job: Job) -> list[TimelineEntry]:
-    """Everything that happened to the job, oldest first: two queries whatever its length."""
+def job_timeline(*, job: Job, user) -> list[TimelineEntry]:
+    """Everything this user may read of the job's history, oldest first: two queries whatever its length.
+
+    Internal notes are left out for whoever may not read them (council staff; a crew reads
+    only its own contractor's notes).
+    """
     labels = dict(JobStatus.choices)
     entries = []
     logs = StateLog.objects.filter(
@@ -78,6 +83,10 @@ def job_timeline(*, job: Job) -> list[TimelineEntry]:
             )
         )
     for event in JobEvent.objects.filter(job=job).select_related("by"):
+        if event.kind == JobEventKind.NOTE and not permissions.may_read_internal_note(
+            user, author_organisation_id=event.by.organisation_id if event.by else None
+        ):
+            continue
         entries.append(
             TimelineEntry(at=event.at, by=event.by, title=event.get_kind_display(), text=event.text, kind=event.kind)
         )

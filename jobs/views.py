@@ -10,11 +10,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_fsm import can_proceed, has_transition_perm
 
 from accounts import permissions
+from accounts.client_address import client_ip
 from accounts.decorators import role_required
 from common.forms import add_service_errors
 from common.pagination import keyset_page
-from enquiries.enums import EnquiryStatus
+from enquiries.enums import EnquiryStatus, PersonalDataPage
+from enquiries.privacy import customer_contact
 from enquiries.selectors import enquiries_visible_to, enquiry_list, enquiry_search
+from enquiries.services import personal_data_access_record
 
 from . import selectors, services
 from .forms import (
@@ -63,12 +66,19 @@ def _dispatch_instructions(timeline) -> str:
 
 
 def _detail_context(request, job: Job, note_form: NoteForm) -> dict:
-    enquiries = list(selectors.job_enquiries(job=job))
-    timeline = selectors.job_timeline(job=job)
+    enquiries = [(enquiry, customer_contact(user=request.user, record=job, customer=enquiry.customer))
+                 for enquiry in selectors.job_enquiries(job=job)]
+    shown = [enquiry.customer for enquiry, contact in enquiries if contact and not contact.masked]
+    if shown:
+        personal_data_access_record(user=request.user, customers=shown, page=PersonalDataPage.JOB_DETAIL,
+                                    reference=job.reference, client_ip=client_ip(request))
+    timeline = selectors.job_timeline(job=job, user=request.user)
     return {
         "job": job,
         "progress": selectors.job_progress(job=job),
         "enquiries": enquiries,
+        "contacts_masked": any(contact and contact.masked for _enquiry, contact in enquiries),
+        "user_is_crew": permissions.is_crew(request.user),
         "timeline": timeline,
         "instructions": _dispatch_instructions(timeline) if job.contractor_id else "",
         "actions": selectors.job_actions(job=job, user=request.user),

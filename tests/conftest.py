@@ -74,6 +74,23 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def fresh_throttle_counters(settings):
+    """Each test counts logins and resets from zero: a cache key prefix of its own.
+
+    Never a flush: with REDIS_URL the cache shares a Redis with the Celery broker.
+    """
+    import copy
+    import uuid
+
+    caches = copy.deepcopy(settings.CACHES)
+    prefix = f"test-{uuid.uuid4().hex[:12]}"
+    caches["default"]["KEY_PREFIX"] = prefix
+    if caches["default"]["BACKEND"].endswith("LocMemCache"):
+        caches["default"]["LOCATION"] = prefix
+    settings.CACHES = caches
+
+
+@pytest.fixture(autouse=True)
 def sms_in_memory(settings):
     """Texts go to common.sms.outbox, as e-mails go to django.core.mail.outbox."""
     from common import sms

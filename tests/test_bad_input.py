@@ -36,20 +36,25 @@ def test_enquiry_forms_answer_garbage_with_a_message_not_a_500(client_for, callc
               "callback_requested", "channel", "received_at", "backdate_reason", "link_job"]
     response = client_for(callcentre_user).post("/enquiries/new/", {name: value for name in fields})
     assert response.status_code == 400
-    assert b"Please check the highlighted fields" in response.content
+    if "\x00" in value:  # refused before the form, by the one cleaning step for all input
+        assert b"contains a NUL character" in response.content
+    else:
+        assert b"Please check the highlighted fields" in response.content
     for path, params in [("/enquiries/", {"q": value, "after": value, "council": value, "issue_type": value}),
                          ("/enquiries/customers/search/", {"customer_query": value, "council": value}),
                          ("/enquiries/duplicates/", {"council": value, "service": value, "issue_type": value,
                                                      "latitude": value}),
                          ("/enquiries/suburbs/", {"council": value})]:
         assert client_for(callcentre_user).get(path, params).status_code < 500, path
-    assert client_for(callcentre_user).get("/enquiries/", {"selected": value}).status_code == 200
+    refused = "\x00" in value  # a NUL is refused centrally with a 400 before any view runs
+    assert client_for(callcentre_user).get("/enquiries/", {"selected": value}).status_code == (400 if refused else 200)
     cm = client_for(casemanager_user)
     assert cm.post(f"/enquiries/{enquiry.reference}/link/", {"job_reference": value}).status_code == 400
-    assert cm.post(f"/enquiries/{enquiry.reference}/resolve/", {"outcome": value}).status_code in (302, 400)
-    assert cm.post("/jobs/create/", {"enquiries": [value], "next": value}).status_code == 302
+    resolved = cm.post(f"/enquiries/{enquiry.reference}/resolve/", {"outcome": value})
+    assert resolved.status_code in ((400,) if refused else (302, 400))
+    assert cm.post("/jobs/create/", {"enquiries": [value], "next": value}).status_code == (400 if refused else 302)
     assert cm.get("/jobs/triage/", {"tab": value, "sort": value, "page": value, "after": value,
-                                    "selected": value}).status_code == 200
+                                    "selected": value}).status_code == (400 if refused else 200)
 
 
 def test_picking_another_councils_customer_is_refused_clearly(client_for, callcentre_user, other_council, council,

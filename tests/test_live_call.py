@@ -70,7 +70,7 @@ def test_the_migration_normalises_stored_phone_numbers(council):
 
     from django.apps import apps
 
-    migration = importlib.import_module("enquiries.migrations.0009_live_call")
+    migration = importlib.import_module("enquiries.migrations.0010_live_call")
     kept = CustomerFactory(council=council, phone="not a number")
     messy = CustomerFactory(council=council, phone="+64 21 555 0101", phone_digits="0215550101")
     migration.normalise_phone_numbers(apps, None)

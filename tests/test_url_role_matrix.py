@@ -118,6 +118,9 @@ def foreign(other_council, other_suburb, other_contractor, leak):
         "other_enquiry": [enquiry.reference], "other_customer": [customer.pk], "other_job": [other_job.reference],
         "undispatched_job": [undispatched.reference], "missing_job": ["JOB-2026-999999"],
         "missing_enquiry": ["ENQ-2026-999999"],
+        # What a leak would show: the records' references, the customer, the addresses.
+        "secrets": [enquiry.reference, other_job.reference, undispatched.reference, customer.name, customer.phone,
+                    enquiry.street_address, other_job.street_address, undispatched.street_address],
     }
 
 
@@ -125,7 +128,140 @@ def foreign(other_council, other_suburb, other_contractor, leak):
 def test_out_of_scope_objects_answer_404(client_for, user_for_role, contractor, foreign, role, name, key):
     response = client_for(user_for_role(role)).get(reverse(name, args=foreign[key]))
     assert response.status_code == 404
-    assert b"We couldn&#x27;t find that" in response.content or b"find that" in response.content
+    body = response.content.decode()
+    # The house 404 page, and nothing of the record behind it: not even that it exists.
+    assert "We couldn't find that" in body
+    leaked = [secret for secret in foreign["secrets"] if secret in body]
+    assert not leaked, f"{role} on {name} was shown {leaked}"
+
+
+# POSTs: every object-bearing URL, every role, with a valid CSRF token and a payload that
+# would be accepted from the right user. Whoever may not act there changes nothing.
+
+# url name -> roles that may change something there by POST.
+ACTORS = {
+    "enquiries:enquiry-resolve": {"callcentre", "casemanager"},
+    "enquiries:enquiry-link": {"casemanager"},
+    "jobs:job-categorise": {"casemanager"},
+    "jobs:job-allocate": {"casemanager"},
+    "jobs:job-dispatch": {"casemanager"},
+    "jobs:job-cancel": {"casemanager"},
+    "jobs:job-reopen": {"casemanager"},
+    "jobs:job-location": {"casemanager"},
+    "jobs:job-note": {"casemanager", "crew"},
+    "jobs:job-service": {"casemanager"},
+    "jobs:job-merge": {"casemanager"},
+    "jobs:job-unlink": {"casemanager"},
+    "jobs:job-exclude": {"casemanager"},
+}
+# Actions that the test job (dispatched, no enquiry, nothing to merge into) cannot take:
+# reopen (it is open), change service (dispatched), unlink (no enquiry), exclude (not
+# attended), merge (no second job in the payload).
+NOT_AVAILABLE_ON_THE_TEST_JOB = {"jobs:job-reopen", "jobs:job-service", "jobs:job-unlink", "jobs:job-exclude",
+                                 "jobs:job-merge"}
+OBJECT_URLS = sorted(name for name, (key, _expected) in MATRIX.items() if key)
+
+
+def _csrf_client(user):
+    from django.middleware.csrf import _get_new_csrf_string
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    token = _get_new_csrf_string()
+    client.cookies["csrftoken"] = token
+    return client, token
+
+
+def _payload(ctx) -> dict:
+    """Plausible values for every field of every form behind these URLs."""
+    job = ctx["job_obj"]
+    return {
+        "version": job.version, "category": ctx["category"].pk, "priority": ctx["priority"].pk,
+        "case_manager": ctx["case_manager"].pk, "contractor": ctx["contractor"].pk, "reason": "other",
+        "cancel_reason": "other", "note": "Checked with the customer.", "text": "Valve seized; back at 2.",
+        "street_address": "12 Tory Street", "suburb": ctx["suburb"].pk, "latitude": "-41.29", "longitude": "174.78",
+        "outcome": "Told the caller the outage is planned.", "job_reference": job.reference,
+    }
+
+
+def _snapshot() -> dict:
+    """Every row a POST here could add, change or remove."""
+    from django_fsm_log.models import StateLog
+
+    from enquiries.models import Customer, Enquiry
+    from jobs.models import Job, JobEvent
+
+    return {
+        "jobs": sorted(Job.objects.values_list("pk", "status", "version", "updated_at", "street_address",
+                                               "category_id", "priority_id", "case_manager_id", "contractor_id")),
+        "enquiries": sorted(Enquiry.objects.values_list("pk", "status", "job_id")),
+        "customers": Customer.objects.count(),
+        "events": JobEvent.objects.count(),
+        "state_log": StateLog.objects.count(),
+    }
+
+
+@pytest.fixture
+def post_context(objects, main_leak, p2, casemanager_user, contractor, suburb):
+    from jobs.models import Job
+
+    return {**objects, "job_obj": Job.objects.get(reference=objects["job"][0]), "category": main_leak,
+            "priority": p2, "case_manager": casemanager_user, "contractor": contractor, "suburb": suburb}
+
+
+# Every (url, role) pair except the roles that act there (their POSTs are tested with each feature).
+NON_ACTORS = [(name, role) for name in OBJECT_URLS for role in ROLES if role not in ACTORS.get(name, set())]
+
+
+@pytest.mark.parametrize(("name", "role"), NON_ACTORS)
+def test_posts_from_roles_that_may_not_act_change_nothing(user_for_role, post_context, name, role):
+    client, token = _csrf_client(user_for_role(role))
+    before = _snapshot()
+    response = client.post(_url(name, MATRIX[name][0], post_context),
+                           {**_payload(post_context), "csrfmiddlewaretoken": token})
+    assert response.status_code in (403, 404, 405), f"{role} POST {name}: {response.status_code}"
+    assert _snapshot() == before, f"{role} POST {name} changed the database"
+
+
+def test_the_csrf_token_in_these_posts_is_a_valid_one(casemanager_user, post_context):
+    """The no-change test above would pass vacuously if its CSRF token were refused: check it is accepted."""
+    client, token = _csrf_client(casemanager_user)
+    before = _snapshot()
+    response = client.post(_url("jobs:job-note", "job", post_context),
+                           {**_payload(post_context), "csrfmiddlewaretoken": token})
+    assert response.status_code == 302
+    assert _snapshot()["events"] == before["events"] + 1
+    refused = client.post(_url("jobs:job-note", "job", post_context), {"text": "x", "csrfmiddlewaretoken": "bad"})
+    assert refused.status_code == 403
+
+
+FOREIGN_URLS = [name for name in OBJECT_URLS if MATRIX[name][0] in ("enquiry", "job")]
+
+
+@pytest.mark.parametrize("role", ["callcentre", "crew", "analyst", "admin"])
+@pytest.mark.parametrize("name", FOREIGN_URLS)
+def test_posts_on_records_out_of_scope_change_nothing(user_for_role, post_context, foreign, name, role):
+    """Another council's enquiry or job, another contractor's job: whatever the role, no change."""
+    key = MATRIX[name][0]
+    target = foreign["other_enquiry"] if key == "enquiry" else foreign["other_job"]
+    client, token = _csrf_client(user_for_role(role))
+    before = _snapshot()
+    response = client.post(reverse(name, args=target), {**_payload(post_context), "csrfmiddlewaretoken": token})
+    assert response.status_code in (403, 404, 405), f"{role} POST {name}: {response.status_code}"
+    assert _snapshot() == before, f"{role} POST {name} on a foreign record changed the database"
+
+
+@pytest.mark.parametrize("name", sorted(ACTORS))
+def test_the_payload_is_one_the_actor_can_use(user_for_role, post_context, name):
+    """For each URL, some actor's POST with this payload does change something (so the payload is plausible)."""
+    changed = False
+    for role in sorted(ACTORS[name]):
+        client, token = _csrf_client(user_for_role(role))
+        before = _snapshot()
+        client.post(_url(name, MATRIX[name][0], post_context), {**_payload(post_context), "csrfmiddlewaretoken": token})
+        changed = changed or _snapshot() != before
+    assert changed != (name in NOT_AVAILABLE_ON_THE_TEST_JOB), f"{name}: changed={changed} with this payload"
 
 
 @pytest.mark.parametrize("role", [None, *ROLES])

@@ -78,6 +78,12 @@ def new_page(browser, live_server, request):
         if response.status >= 500:
             problems.append(f"HTTP {response.status} from {response.request.method} {response.url}")
 
+    def record_policy_violation(message):
+        # The Content-Security-Policy refused something (an inline script or style, eval):
+        # the page would work differently in a real browser than the author meant.
+        if message.type == "error" and "Content Security Policy" in message.text:
+            problems.append(f"CSP violation: {message.text}")
+
     def make(*, viewport: dict | None = None):
         context = browser.new_context(
             base_url=live_server.url,
@@ -91,6 +97,7 @@ def new_page(browser, live_server, request):
         page = context.new_page()
         page.on("pageerror", lambda error: problems.append(f"JavaScript error on {page.url}: {error}"))
         page.on("response", record_server_error)
+        page.on("console", record_policy_violation)
         return page
 
     yield make
@@ -172,7 +179,9 @@ def check_accessibility(page, where: str | None = None) -> list[dict]:
     where = where or page.url
     page.wait_for_load_state("load")
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-        page.add_script_tag(path=str(AXE_PATH))
+        # Evaluated through the DevTools protocol: an injected <script> would be inline, and
+        # the Content-Security-Policy rightly refuses it.
+        page.evaluate(AXE_PATH.read_text(encoding="utf-8") + "\n;undefined")
     results = page.evaluate(
         """async () => {
             const results = await axe.run(document, {resultTypes: ["violations"]});
@@ -224,7 +233,7 @@ def existing_customer(council):
 
 @pytest.fixture
 def dispatched_job(
-    council, suburb, casemanager_user, callcentre_user, contractor, leak, p2, main_leak, existing_customer
+    council, suburb, casemanager_user, callcentre_user, crew_user, contractor, leak, p2, main_leak, existing_customer
 ):
     """A job dispatched to the crew's contractor, with its enquiry and a note on the timeline."""
     from django.utils import timezone
@@ -265,5 +274,8 @@ def dispatched_job(
         callback_requested=True,
         callback_best_time="after 3pm",
     )
-    JobEvent.objects.create(job=job, kind=JobEventKind.NOTE, by=casemanager_user, text="Crew to bring a 100 mm clamp.")
+    # One note by the crew (the contractor and the utility read it), one by the utility (the crew does not).
+    JobEvent.objects.create(job=job, kind=JobEventKind.NOTE, by=crew_user, text="Crew to bring a 100 mm clamp.")
+    JobEvent.objects.create(job=job, kind=JobEventKind.NOTE, by=casemanager_user,
+                            text="Utility only: second call from this customer today.")
     return job

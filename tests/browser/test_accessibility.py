@@ -148,6 +148,7 @@ def test_job_page_on_a_phone(page_for, crew_user, dispatched_job):
     page.get_by_role("link", name=dispatched_job.reference).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(dispatched_job.reference)
     expect(page.locator("#timeline")).to_contain_text("Crew to bring a 100 mm clamp.")
+    expect(page.locator("#timeline")).not_to_contain_text("Utility only")
     assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth"), (
         "the job page scrolls sideways on a phone"
     )

@@ -24,7 +24,7 @@ def normalise_phone_numbers(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("enquiries", "0008_remove_enquiry_acknowledged_at")]
+    dependencies = [("enquiries", "0009_personal_data_access")]
 
     operations = [
         migrations.AddField(

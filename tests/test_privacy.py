@@ -1,0 +1,183 @@
+"""Personal data (Privacy Act 2020): shown whole only to the roles that act on it, masked for
+everyone else, and every page that shows it whole leaves a row in the access log."""
+
+import pytest
+from django.contrib import admin
+
+from accounts import permissions
+from enquiries.enums import EnquiryStatus, PersonalDataPage
+from enquiries.models import PersonalDataAccess
+from enquiries.privacy import mask_email, mask_name, mask_phone
+from jobs.enums import JobEventKind, JobStatus
+from jobs.models import JobEvent
+from tests.factories import CustomerFactory, EnquiryFactory, JobFactory
+
+NAME, PHONE, EMAIL, POSTAL = "Aroha Ngata", "021 555 4567", "aroha@example.org", "PO Box 11, Wellington 6140"
+WHOLE = [NAME, PHONE, EMAIL, POSTAL]
+
+
+@pytest.fixture
+def customer(council):
+    return CustomerFactory(council=council, name=NAME, phone=PHONE, email=EMAIL, postal_address=POSTAL)
+
+
+@pytest.fixture
+def enquiry(council, suburb, leak, customer):
+    return EnquiryFactory(council=council, suburb=suburb, issue_type=leak, customer=customer)
+
+
+def _job(status, *, council, suburb, contractor, p2, main_leak, customer, leak):
+    job = JobFactory(council=council, suburb=suburb, status=status, priority=p2, category=main_leak,
+                     contractor=contractor)
+    EnquiryFactory(council=council, suburb=suburb, issue_type=leak, customer=customer, job=job,
+                   status=EnquiryStatus.LINKED)
+    return job
+
+
+@pytest.fixture
+def job_in(council, suburb, contractor, p2, main_leak, customer, leak):
+    return lambda status: _job(status, council=council, suburb=suburb, contractor=contractor, p2=p2,
+                               main_leak=main_leak, customer=customer, leak=leak)
+
+
+def _shows_whole(body: str) -> bool:
+    return all(value in body for value in WHOLE)
+
+
+def _shows_none(body: str) -> bool:
+    return not any(value in body for value in WHOLE) and "Ngata" not in body
+
+
+def test_masks_keep_only_what_identifies_no_one():
+    assert mask_name("Jane Smith") == "J. S***"
+    assert mask_name("Madonna") == "M***"
+    assert mask_phone("021 555 4567") == "•••• 4567"
+    assert mask_email("jane@example.org") == "j•••@•••.org"
+
+
+@pytest.mark.parametrize(("role", "whole"), [("callcentre", True), ("casemanager", True), ("analyst", False)])
+def test_enquiry_page_shows_the_customer_only_to_the_roles_that_contact_them(client_for, user_for_role, enquiry,
+                                                                              role, whole):
+    user = user_for_role(role)
+    body = client_for(user).get(f"/enquiries/{enquiry.reference}/").content.decode()
+    if whole:
+        assert _shows_whole(body)
+        log = PersonalDataAccess.objects.get()
+        assert (log.user, log.customer, log.page, log.reference) == (
+            user, enquiry.customer, PersonalDataPage.ENQUIRY_DETAIL, enquiry.reference)
+    else:
+        assert _shows_none(body)
+        assert "A. N***" in body and "•••• 4567" in body and "a•••@•••.org" in body
+        assert not PersonalDataAccess.objects.exists()
+
+
+def test_another_councils_utility_call_centre_sees_it_but_a_council_sees_only_its_own(
+        callcentre_user, other_callcentre_user, enquiry):
+    assert permissions.may_view_customer_contact(callcentre_user, enquiry)
+    assert not permissions.may_view_customer_contact(other_callcentre_user, enquiry)
+
+
+def test_enquiry_queue_masks_names_for_analysts(client_for, analyst_user, callcentre_user, enquiry):
+    assert "A. N***" in client_for(analyst_user).get("/enquiries/").content.decode()
+    assert NAME not in client_for(analyst_user).get("/enquiries/").content.decode()
+    assert NAME in client_for(callcentre_user).get("/enquiries/").content.decode()
+
+
+@pytest.mark.parametrize(("status", "whole"), [
+    (JobStatus.DISPATCHED, True), (JobStatus.IN_REPAIR, True), (JobStatus.COMPLETED, True),
+    (JobStatus.CLOSED, False), (JobStatus.REPORTED, False), (JobStatus.CANCELLED, False),
+])
+def test_crew_sees_contact_details_only_while_the_job_is_theirs_and_open(client_for, crew_user, job_in, status,
+                                                                         whole):
+    job = job_in(status)
+    response = client_for(crew_user).get(f"/jobs/{job.reference}/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    if whole:
+        assert NAME in body and PHONE in body
+        assert PersonalDataAccess.objects.filter(user=crew_user, page=PersonalDataPage.JOB_DETAIL,
+                                                 reference=job.reference).count() == 1
+    else:
+        assert NAME not in body and PHONE not in body and "A. N***" in body
+        assert not PersonalDataAccess.objects.exists()
+
+
+def test_another_contractors_crew_never_qualifies(other_crew_user, job_in):
+    assert not permissions.may_view_customer_contact(other_crew_user, job_in(JobStatus.DISPATCHED))
+
+
+@pytest.mark.parametrize(("role", "whole"), [("casemanager", True), ("callcentre", True), ("analyst", False)])
+def test_job_page_masks_customers_for_analysts(client_for, user_for_role, job_in, role, whole):
+    body = client_for(user_for_role(role)).get(f"/jobs/{job_in(JobStatus.ALLOCATED).reference}/").content.decode()
+    assert (NAME in body and PHONE in body) if whole else (NAME not in body and PHONE not in body)
+    assert PersonalDataAccess.objects.exists() == whole
+
+
+def test_customer_lookup_and_pick_are_logged(client_for, callcentre_user, customer, council):
+    client = client_for(callcentre_user)
+    results = client.get("/enquiries/customers/search/", {"customer_query": "Aroha", "council": council.pk})
+    assert NAME in results.content.decode()
+    client.get(f"/enquiries/customers/{customer.pk}/pick/")
+    pages = list(PersonalDataAccess.objects.filter(customer=customer).values_list("page", flat=True))
+    assert sorted(pages) == [PersonalDataPage.CUSTOMER_LOOKUP, PersonalDataPage.CUSTOMER_PICK]
+
+
+def test_access_log_is_append_only_and_read_only_in_the_admin(client_for, callcentre_user, admin_user, enquiry, rf):
+    client_for(callcentre_user).get(f"/enquiries/{enquiry.reference}/")
+    row = PersonalDataAccess.objects.get()
+    row.page = PersonalDataPage.JOB_DETAIL
+    with pytest.raises(ValueError, match="append-only"):
+        row.save()
+    with pytest.raises(ValueError, match="append-only"):
+        row.delete()
+    model_admin = admin.site._registry[PersonalDataAccess]
+    request = rf.get("/")
+    request.user = admin_user
+    assert not model_admin.has_add_permission(request)
+    assert not model_admin.has_change_permission(request, row)
+    assert not model_admin.has_delete_permission(request, row)
+    listing = client_for(admin_user).get("/admin/enquiries/personaldataaccess/")
+    assert listing.status_code == 200 and enquiry.reference in listing.content.decode()
+
+
+# Internal notes --------------------------------------------------------------------------
+
+@pytest.fixture
+def noted_job(job_in, casemanager_user, crew_user, other_crew_user):
+    job = job_in(JobStatus.DISPATCHED)
+    JobEvent.objects.create(job=job, kind=JobEventKind.NOTE, by=casemanager_user, text="Utility: customer is upset.")
+    JobEvent.objects.create(job=job, kind=JobEventKind.NOTE, by=crew_user, text="Crew: valve seized, back at 2.")
+    return job
+
+
+@pytest.mark.parametrize(("role", "sees_utility_note", "sees_crew_note"), [
+    ("casemanager", True, True), ("analyst", True, True), ("crew", False, True), ("callcentre", False, False),
+])
+def test_internal_notes_are_for_the_utility_and_the_writing_contractor(client_for, user_for_role, noted_job, role,
+                                                                        sees_utility_note, sees_crew_note):
+    body = client_for(user_for_role(role)).get(f"/jobs/{noted_job.reference}/").content.decode()
+    assert ("Utility: customer is upset." in body) == sees_utility_note
+    assert ("Crew: valve seized, back at 2." in body) == sees_crew_note
+
+
+def test_a_crew_does_not_read_another_contractors_notes(other_crew_user, crew_user, noted_job):
+    from jobs.selectors import job_timeline
+
+    assert not permissions.may_read_internal_note(other_crew_user, author_organisation_id=crew_user.organisation_id)
+    texts = [entry.text for entry in job_timeline(job=noted_job, user=crew_user)]
+    assert "Crew: valve seized, back at 2." in texts and "Utility: customer is upset." not in texts
+
+
+@pytest.mark.parametrize(("role", "finds"), [("callcentre", True), ("casemanager", True), ("analyst", False)])
+def test_only_roles_that_see_customers_may_find_enquiries_by_them(client_for, user_for_role, enquiry, role, finds):
+    client = client_for(user_for_role(role))
+    for query in ("Ngata", "021 555 45"):
+        body = client.get("/enquiries/", {"q": query}).content.decode()
+        assert (enquiry.reference in body) == finds, query
+    # Everyone may still find it by its address or reference.
+    assert enquiry.reference in client.get("/enquiries/", {"q": enquiry.street_address}).content.decode()
+
+
+def test_the_search_box_says_what_it_searches_for_each_role(client_for, analyst_user, callcentre_user):
+    assert "Reference or address" in client_for(analyst_user).get("/enquiries/").content.decode()
+    assert "Reference, name, phone or address" in client_for(callcentre_user).get("/enquiries/").content.decode()
