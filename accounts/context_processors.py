@@ -8,8 +8,10 @@ NAVIGATION = (
     ("Log enquiry", "enquiries:enquiry-create", permissions.may_log_enquiry),
     ("Enquiries", "enquiries:enquiry-list", permissions.may_view_enquiries),
     ("Triage", "jobs:triage", permissions.is_case_manager),
+    ("Complaints", "complaints:complaint-list", permissions.may_view_complaints),
     ("Our jobs", "jobs:crew-queue", permissions.is_crew),
     ("Dashboard", "reporting:dashboard", permissions.is_analyst),
+    ("Reports", "reporting:report-list", permissions.may_view_reports),
     ("Admin", "admin:index", permissions.is_admin),
 )
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from .enums import OrganisationKind, Role
 
 if TYPE_CHECKING:
+    from complaints.models import Complaint
     from enquiries.models import Enquiry
     from jobs.models import Job
 
@@ -109,6 +110,20 @@ def may_view_job(user, job: Job) -> bool:
     return may_view_enquiries(user) and council_in_scope(user, job.council_id)
 
 
+def may_view_reports(user) -> bool:
+    """Analysts and case managers read and download the trend reports."""
+    return is_analyst(user) or is_case_manager(user)
+
+
+def may_generate_report(user) -> bool:
+    return is_analyst(user)
+
+
+def may_publish_period(user) -> bool:
+    """Publishing a period moves its closed jobs to 'reported' (see may_report_job)."""
+    return is_analyst(user)
+
+
 def may_view_customer_contact(user, record: Job | Enquiry) -> bool:
     """Whether this user sees the customers' name, phone, e-mail and postal address on this record.
 
@@ -202,6 +217,37 @@ def may_resolve_enquiry(enquiry: Enquiry, user: User) -> bool:
 
 def may_close_enquiry(enquiry: Enquiry, user: User) -> bool:
     return is_case_manager(user) or (is_call_centre(user) and council_in_scope(user, enquiry.council_id))
+
+
+# Complaints ---------------------------------------------------------------------------
+
+def may_view_complaints(user) -> bool:
+    """Case managers run complaints; a council's call-centre sees its own council's. Crews and analysts: none."""
+    return is_case_manager(user) or (is_call_centre(user) and (works_for_council(user) or works_for_utility(user)))
+
+
+def may_view_complaint(user, complaint: Complaint) -> bool:
+    return may_view_complaints(user) and council_in_scope(user, complaint.council_id)
+
+
+def may_log_complaint(user) -> bool:
+    return may_view_complaints(user)
+
+
+def may_run_complaint(complaint: Complaint, user: User) -> bool:
+    """Understand, discuss, agree next steps, escalate, resolve, close, reopen: the utility's case managers."""
+    return is_case_manager(user)
+
+
+def may_withdraw_complaint(complaint: Complaint, user: User) -> bool:
+    """The customer may withdraw through their council's call-centre, or the case manager."""
+    return is_case_manager(user) or (is_call_centre(user) and council_in_scope(user, complaint.council_id))
+
+
+def may_own_complaint_work(user, council_id: int | None) -> bool:
+    """An escalation or next-step owner: active utility staff, or staff of the complaint's own council."""
+    return works_for_utility(user) or (works_for_council(user) and council_id is not None
+                                       and user.organisation_id == council_id)
 
 
 def home_url_name(user) -> str | None:

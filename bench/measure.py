@@ -75,6 +75,7 @@ class Subjects:
     dup_lat: Decimal
     dup_lng: Decimal
     deep: dict  # name -> (cursor, depth, total)
+    complaints: dict = field(default_factory=dict)  # what the complaint pages are measured on
 
 
 def _events(job_id: int, ct_job: int) -> int:
@@ -161,11 +162,47 @@ def find_subjects(*, deep_rows: int, deep_page: int, log=print) -> Subjects:
     cursor_at("closed_water", closed_water, deep_page * PER_PAGE)
     cursor_at("closed_water_wcc", closed_water.filter(council=wcc), deep_page * PER_PAGE)
     log(f"  deep cursors found in {time.perf_counter() - started:.1f}s")
+    complaints = _complaint_subjects(wcc.pk, deep_page=deep_page)
     return Subjects(
+        complaints=complaints,
         council_id=wcc.pk, issue_type_id=leak.pk, radius_m=leak.duplicate_radius_m,
         job_small=small[0], job_small_events=small_events, job_big=big[0], job_big_events=big_events,
         dup_street=dup_street, dup_lat=dup_lat, dup_lng=dup_lng, deep=deep,
     )
+
+
+def _complaint_subjects(council_id: int, *, deep_page: int) -> dict:
+    """The complaint with the longest timeline, one with a short one, and a deep cursor in the queue."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import Count
+
+    from common.pagination import _encode
+    from complaints.models import Complaint
+
+    if not Complaint.objects.exists():
+        return {}
+    ct = ContentType.objects.get_for_model(Complaint).pk
+    with connection.cursor() as cur:
+        cur.execute(
+            """
+            SELECT object_id, count(*) AS n FROM django_fsm_log_statelog
+            WHERE content_type_id = %s GROUP BY object_id ORDER BY n DESC, object_id DESC LIMIT 1
+            """,
+            [ct],
+        )
+        big_id, big_logs = cur.fetchone()
+    big = Complaint.objects.annotate(event_count=Count("events")).get(pk=big_id)
+    small = Complaint.objects.filter(status="received", council_id=council_id).order_by("-received_at").first() \
+        or Complaint.objects.order_by("-received_at").first()
+    closed_water = Complaint.objects.filter(status="closed", service="water_supply").order_by("-received_at", "-id")
+    total = closed_water.count()
+    depth = max(1, min(deep_page * PER_PAGE // 10, total - PER_PAGE - 1))
+    row = closed_water.values_list("received_at", "id")[depth - 1:depth].first()
+    return {
+        "big": big.reference, "big_entries": big_logs + big.event_count, "small": small.reference,
+        "deep": (_encode(row[0], row[1]), depth, total) if row else (None, 0, total),
+        "count": Complaint.objects.count(),
+    }
 
 
 def _client_for(username: str) -> Client:
@@ -222,6 +259,21 @@ def page_specs(s: Subjects, *, deep_page: int) -> list[dict]:
            "latitude": str(s.dup_lat), "longitude": str(s.dup_lng), "issue_type": s.issue_type_id}
     add("dup_view", "duplicates (htmx view)", "callcentre", "/enquiries/duplicates/" + _query(dup), 5, "2-3",
         headers={"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "duplicates"})
+    c = s.complaints
+    if c:
+        add("complaints_new", "complaints queue (new tab)", "casemanager", "/complaints/", 30, "")
+        add("complaints_overdue", "complaints queue overdue", "casemanager", "/complaints/?tab=overdue", 30, "")
+        add("complaints_cc_all", "complaints queue all, council", "callcentre", "/complaints/?tab=all", 30, "")
+        cw = {"tab": "all", "status": "closed", "service": "water_supply"}
+        add("complaints_closed", "complaints queue closed+water p1", "casemanager", "/complaints/" + _query(cw),
+            30, "")
+        cursor, depth, total = c["deep"]
+        if cursor:
+            add("complaints_deep", f"complaints closed+water @row {depth:,}", "casemanager",
+                "/complaints/" + _query({**cw, "after": cursor}), 30, "")
+        add("complaint_small", "complaint page, just received", "casemanager", f"/complaints/{c['small']}/", 30, "")
+        add("complaint_big", f"complaint page, {c['big_entries']} entries", "casemanager",
+            f"/complaints/{c['big']}/", 30, "")
     return specs
 
 

@@ -66,6 +66,7 @@ def parse_args(argv=None):
                         help="how deep the unfiltered queue's deep page is, in rows (default 500000, at most N/2)")
     parser.add_argument("--deep-page", type=int, default=1000, help="page number for the filtered deep pages (1000)")
     parser.add_argument("--no-load", action="store_true", help="skip the gunicorn requests-per-second part")
+    parser.add_argument("--no-reporting", action="store_true", help="skip the reporting measures (bench/reports.py)")
     parser.add_argument("--no-explain", action="store_true", help="do not EXPLAIN ANALYZE the slowest queries")
     parser.add_argument("--wait-quiet", type=int, default=60, metavar="SECONDS",
                         help="before each measuring phase wait up to this long for the 1-minute load average to "
@@ -266,6 +267,12 @@ def main(argv=None) -> int:
     subjects = measure.find_subjects(deep_rows=deep_rows, deep_page=args.deep_page, log=log)
     results = measure.run(subjects, deep_page=args.deep_page, warmup=args.warmup, requests=args.requests, log=log)
     by_key = {r.key: r for r in results}
+    reporting_text, reporting_rows = "", []
+    if not args.no_reporting:
+        import reports
+
+        log("Measuring reporting")
+        reporting_text, reporting_rows = reports.run(log=log)
 
     flat = {}
     if "job_small" in by_key and "job_big" in by_key:
@@ -277,6 +284,16 @@ def main(argv=None) -> int:
     if queue:
         flat["queue (casemanager)"] = (len({r.queries for r in queue}) == 1,
                                        ", ".join(f"{r.queries}" for r in queue) + " q, page 1 and deep pages")
+
+    if "complaint_small" in by_key and "complaint_big" in by_key:
+        a, b = by_key["complaint_small"], by_key["complaint_big"]
+        flat["complaint page"] = (a.queries == b.queries,
+                                  f"{a.queries} q just received, {b.queries} q at "
+                                  f"{subjects.complaints['big_entries']} entries")
+    complaint_queue = [r for r in results if r.key.startswith("complaints_") and r.user == "casemanager"]
+    if complaint_queue:
+        flat["complaints queue (casemanager)"] = (len({r.queries for r in complaint_queue}) == 1,
+                                                  ", ".join(f"{r.queries}" for r in complaint_queue) + " q")
 
     load_results = []
     if not args.no_load:
@@ -295,6 +312,8 @@ def main(argv=None) -> int:
     meta["load_average"] = (load_before, os.getloadavg()[0])
     text = report(args=args, meta=meta, seed_figures=seed_figures, results=results, load_results=load_results,
                   flat=flat)
+    if reporting_text:
+        text += "\n\n" + reporting_text
 
     explained = []
     if not args.no_explain:
@@ -330,10 +349,11 @@ def main(argv=None) -> int:
             log(f"  {label} ({user}), {ms:.2f} ms: {top[-1].strip() if top else ''}")
     base.with_suffix(".json").write_text(json.dumps({
         "meta": meta, "seed": seed_figures, "args": vars(args),
-        "subjects": {k: (str(v) if not isinstance(v, dict) else {n: list(t) for n, t in v.items()})
+        "subjects": {k: (str(v) if not isinstance(v, dict) else
+                         {n: list(t) if isinstance(t, tuple) else t for n, t in v.items()})
                      for k, v in subjects.__dict__.items()},
         "results": [r.as_dict() for r in results], "load": [r.as_dict() for r in load_results],
-        "flat": flat,
+        "flat": flat, "reporting": reporting_rows,
     }, indent=2, default=str))
     log(f"Results saved: {base.with_suffix('.txt')}")
     return 0

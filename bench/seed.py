@@ -27,8 +27,7 @@ import bisect
 import json
 import random
 import time
-from datetime import UTC, date, datetime, timedelta
-from datetime import time as dtime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import psycopg
@@ -50,6 +49,10 @@ TABLES = [
     "jobs_visit",
     "jobs_resolution",
     "jobs_classification",
+    "complaints_complaint",
+    "complaints_complaintcontact",
+    "complaints_complaintaction",
+    "complaints_complaintevent",
     "django_fsm_log_statelog",
 ]
 META_TABLE = "bench_meta"
@@ -120,44 +123,6 @@ def txt(value) -> str:
 
 def num(value) -> str:
     return N if value is None else str(value)
-
-
-# Business hours --------------------------------------------------------------------------
-
-
-class BusinessClock:
-    """Adds business hours the way jobs.due_dates does (weekdays 08:00-17:00 local, not on
-    the region's public holidays), but with bisect over precomputed days: ~1 us a call
-    instead of ~2 ms, so every job can have exact due dates."""
-
-    def __init__(self, *, first_year: int, last_year: int, tz_name: str, day_start: str, day_end: str,
-                 subdivision: str | None):
-        import holidays
-
-        tz = ZoneInfo(tz_name)
-        hol = holidays.country_holidays("NZ", subdiv=subdivision or None, years=range(first_year, last_year + 1))
-        h0, m0 = (int(p) for p in day_start.split(":"))
-        h1, m1 = (int(p) for p in day_end.split(":"))
-        self.starts, self.ends, self.cum, self.cum_end = [], [], [], []
-        total = 0.0
-        day = date(first_year, 1, 1)
-        while day <= date(last_year, 12, 31):
-            if day.weekday() < 5 and day not in hol:
-                start = datetime.combine(day, dtime(h0, m0), tzinfo=tz).timestamp()
-                end = datetime.combine(day, dtime(h1, m1), tzinfo=tz).timestamp()
-                self.starts.append(start)
-                self.ends.append(end)
-                self.cum.append(total)
-                total += end - start
-                self.cum_end.append(total)
-            day += timedelta(days=1)
-
-    def add(self, t: float, hours: float) -> float:
-        i = bisect.bisect_right(self.ends, t)
-        position = self.cum[i] + max(0.0, t - self.starts[i])
-        target = position + hours * HOUR
-        j = bisect.bisect_left(self.cum_end, target)
-        return self.starts[j] + (target - self.cum[j])
 
 
 # The plan ----------------------------------------------------------------------------
@@ -262,12 +227,11 @@ class Planner:
         self.n = enquiries
         self.rng = random.Random(seed)
         self.now = now
+        # The one business-hours rule, the application's own (on floats, ~1 us a call).
+        from jobs.due_dates import business_calendar
+
         now_year = datetime.fromtimestamp(now, UTC).year
-        self.clock = BusinessClock(
-            first_year=now_year - 3, last_year=now_year + 1, tz_name=settings.TIME_ZONE,
-            day_start=settings.BUSINESS_DAY_START, day_end=settings.BUSINESS_DAY_END,
-            subdivision=settings.HOLIDAY_SUBDIVISION,
-        )
+        self.business_time_after = business_calendar(first_year=now_year - 3, last_year=now_year + 2).add
         self.hour_cum = _cum(HOUR_WEIGHTS)
         self.tz = ZoneInfo(settings.TIME_ZONE)
         self.jobs: list[PJob] = []
@@ -294,9 +258,10 @@ class Planner:
         return suburb_id, street, lat, lng
 
     def _due(self, t0: float, priority: str) -> tuple[float, float]:
-        _pk, _label, attend, resolve, business = self.ref.priorities[priority]
+        _pk, _label, attend, resolve, business, _urgent = self.ref.priorities[priority]
         if business:
-            return self.clock.add(t0, attend), self.clock.add(t0, resolve)
+            after = self.business_time_after
+            return after(t0, attend), after(t0, resolve)
         return t0 + attend * HOUR, t0 + resolve * HOUR
 
     def _new_enquiry(self, *, code, service, issue, received, place, near=False) -> PEnq:
@@ -774,6 +739,26 @@ def secondary_indexes(conn) -> list[tuple[str, str]]:
     ).fetchall()
 
 
+COMPLAINT_CHILD_TABLES = ("complaints_complaintcontact", "complaints_complaintaction", "complaints_complaintevent")
+
+
+def complaint_copies(plan):
+    """The complaint tables' COPY steps (bench/seed_complaints.py plans them)."""
+    from django_fsm_log.models import StateLog
+    from seed_complaints import ACTION_COLUMNS, COMPLAINT_COLUMNS, CONTACT_COLUMNS
+    from seed_complaints import EVENT_COLUMNS as COMPLAINT_EVENT_COLUMNS
+
+    from complaints.models import ComplaintAction, ComplaintContact, ComplaintEvent
+
+    return [
+        ("complaints_complaint", plan.model, COMPLAINT_COLUMNS, plan.complaint_lines()),
+        ("complaints_complaintcontact", ComplaintContact, CONTACT_COLUMNS + ["id"], plan.contact_lines()),
+        ("complaints_complaintaction", ComplaintAction, ACTION_COLUMNS + ["id"], plan.action_lines()),
+        ("complaints_complaintevent", ComplaintEvent, COMPLAINT_EVENT_COLUMNS + ["id"], plan.event_lines()),
+        ("django_fsm_log_statelog#complaints", StateLog, LOG_COLUMNS + ["id"], plan.log_lines()),
+    ]
+
+
 def seed(url: str, *, enquiries: int, seed_value: int = 2026, log=print) -> dict:
     """Plan and load; returns figures for the report."""
     figures = {}
@@ -783,6 +768,10 @@ def seed(url: str, *, enquiries: int, seed_value: int = 2026, log=print) -> dict
     planner = Planner(ref, enquiries=enquiries, seed=seed_value, now=now)
     planner.plan()
     counters = planner.number()
+    from seed_complaints import ComplaintPlan
+
+    complaint_plan = ComplaintPlan(planner, seed=seed_value + 1)
+    counters.update(complaint_plan.plan())
     figures["plan_s"] = time.perf_counter() - started
     log(f"  planned {len(planner.enqs):,} enquiries, {len(planner.jobs):,} jobs in {figures['plan_s']:.1f}s")
 
@@ -819,12 +808,13 @@ def seed(url: str, *, enquiries: int, seed_value: int = 2026, log=print) -> dict
                     ("django_fsm_log_statelog", StateLog, LOG_COLUMNS + ["id"], writer.job_log_lines()),
                     ("django_fsm_log_statelog#enquiries", StateLog, LOG_COLUMNS + ["id"],
                      writer.enquiry_log_lines()),
+                    *complaint_copies(complaint_plan),
                 ):
                     _columns(model, columns)
                     table_name = table.split("#")[0]
                     copy_columns = [c for c in columns if c != "id"] if table_name in (
                         "jobs_jobevent", "jobs_visit", "jobs_resolution", "jobs_classification",
-                        "django_fsm_log_statelog") else columns
+                        "django_fsm_log_statelog", *COMPLAINT_CHILD_TABLES) else columns
                     step_started = time.perf_counter()
                     counts[table] = _copy(cur, table_name, copy_columns, lines)
                     log(f"  COPY {table}: {counts[table]:,} rows in {time.perf_counter() - step_started:.1f}s")
@@ -852,6 +842,8 @@ def seed(url: str, *, enquiries: int, seed_value: int = 2026, log=print) -> dict
             "jobs": counts["jobs_job"], "job_events": counts["jobs_jobevent"],
             "state_logs_jobs": counts["django_fsm_log_statelog"],
             "state_logs_enquiries": counts["django_fsm_log_statelog#enquiries"],
+            "complaints": counts["complaints_complaint"],
+            "state_logs_complaints": counts["django_fsm_log_statelog#complaints"],
         }
         figures["total_s"] = time.perf_counter() - started
         meta_set(conn, "seed", {

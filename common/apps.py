@@ -2,8 +2,9 @@ from django.apps import AppConfig
 
 
 class CommonConfig(AppConfig):
-    """The lowest layer: the side-effect outbox, SMS backends, keyset paging, template filters, path
-    converters, the check that refuses NUL and over-long input."""
+    """The lowest layer: references, one-time form submissions, the side-effect outbox, SMS backends,
+    keyset paging, form fields, template filters, path converters, the check that refuses NUL and
+    over-long input."""
 
     name = "common"
 

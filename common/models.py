@@ -1,7 +1,8 @@
-"""Reference counters, and the side-effect outbox: every e-mail or SMS is first a row,
-written in the transaction of the change that causes it, then delivered by a task
-(see ``common/outbox.py``)."""
+"""Reference counters, one-time form submissions (see ``common/submissions.py``), and the
+side-effect outbox: every e-mail or SMS is first a row, written in the transaction of the
+change that causes it, then delivered by a task (see ``common/outbox.py``)."""
 
+from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -111,3 +112,45 @@ class OutboxMessage(models.Model):
         self.attempts = 0
         self.next_attempt_at = timezone.now()
         self.claim = ""
+
+
+class FormSubmission(models.Model):
+    """A create form's one-time token, claimed in the transaction that acts on it.
+
+    The unique token makes a second POST of the same form (a double click, a browser
+    retry) find the first one's row instead of creating again; ``result_url`` and
+    ``result_label`` say where the first one's result is. See ``common.submissions``.
+    """
+
+    token = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    submitted_at = models.DateTimeField(default=timezone.now, db_index=True)
+    result_url = models.CharField(max_length=300)
+    result_label = models.CharField(max_length=120)
+
+    def __str__(self) -> str:
+        return f"{self.result_label} ({self.user}, {self.submitted_at:%Y-%m-%d %H:%M})"
+
+
+class VersionLockMixin:
+    """Optimistic locking for a model with a ``version`` field: a save only lands on the version
+    the row was loaded at, so an edit that keeps the status (which django-fsm's state check
+    misses) is caught too. Mix in before ``models.Model``; the service raises the version."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Read without triggering a load when a list query deferred the column.
+        self._loaded_version = self.__dict__.get("version")
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        self._loaded_version = self.version
+
+    def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update, *args, **kwargs):
+        if self._loaded_version is not None:
+            base_qs = base_qs.filter(version=self._loaded_version)
+        return super()._do_update(base_qs, using, pk_val, values, update_fields, forced_update, *args, **kwargs)
+
+    def refresh_from_db(self, *args, **kwargs):
+        super().refresh_from_db(*args, **kwargs)
+        self._loaded_version = self.version

@@ -13,3 +13,11 @@ def outbox_deliver(self, message_id: int) -> str:
 def outbox_sweep() -> int:
     """Every minute (django-celery-beat): publish what is due and not delivered."""
     return outbox.outbox_sweep()
+
+
+@shared_task(ignore_result=True)
+def submissions_prune() -> int:
+    """Daily (django-celery-beat): forget one-time form tokens old enough to be refused anyway."""
+    from .submissions import submission_prune
+
+    return submission_prune()

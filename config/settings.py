@@ -102,6 +102,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
     )
+# Reporting reads may go to a read replica (reporting.replica); without one, the default.
+REPLICA_DATABASE_URL = env.str("REPLICA_DATABASE_URL", default="")
+if REPLICA_DATABASE_URL:
+    DATABASES["replica"] = {**environ.Env.db_url_config(REPLICA_DATABASE_URL), "CONN_MAX_AGE": DATABASES[
+        "default"]["CONN_MAX_AGE"], "DISABLE_SERVER_SIDE_CURSORS": True, "TEST": {"MIRROR": "default"}}
+DATABASE_ROUTERS = ["reporting.replica.ReplicaRouter"]
+for _database in DATABASES.values():
+    if "postgresql" in _database["ENGINE"]:
+        # PostgreSQL's JIT spends seconds compiling the reporting queries (their subplans look
+        # costly to the planner) and gains nothing on this workload.
+        _database.setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -159,6 +170,8 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Report PDFs: private files, served only through the report download view.
+REPORTS_ROOT = env.path("REPORTS_ROOT", default=BASE_DIR / "private-media" / "reports")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -220,6 +233,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Reports build on their own queue (its own worker), so they never delay a call-back or an e-mail.
+CELERY_TASK_ROUTES = {"reporting.tasks.*": {"queue": "reports"}}
 
 # The cache holds the throttles' counters: in-process by default, Redis when REDIS_URL is
 # set. A Redis that is down or hung costs a request at most a quarter of a second, and then
@@ -262,6 +277,14 @@ BUSINESS_DAY_END = env.str("BUSINESS_DAY_END", default="17:00")
 HOLIDAY_SUBDIVISION = env.str("HOLIDAY_SUBDIVISION", default="WGN")
 BACKDATE_TOLERANCE_MINUTES = env.int("BACKDATE_TOLERANCE_MINUTES", default=15)
 BACKDATE_MAX_DAYS = env.int("BACKDATE_MAX_DAYS", default=30)
+# How long a create form may stay open; its one-time token is refused after that (common.submissions).
+SUBMISSION_TOKEN_MAX_AGE_HOURS = env.int("SUBMISSION_TOKEN_MAX_AGE_HOURS", default=24)
+# Reporting: hotspots flagged below this Poisson tail probability, with at least this many jobs.
+HOTSPOT_P_VALUE = env.float("HOTSPOT_P_VALUE", default=0.01)
+HOTSPOT_MIN_COUNT = env.int("HOTSPOT_MIN_COUNT", default=3)
+# The site's address in e-mailed report links (scheduled reports have no request to ask).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+COMPLAINT_DUE_SOON_HOURS = env.int("COMPLAINT_DUE_SOON_HOURS", default=48)
 
 # Security. Production (DEBUG=false) is strict by default; each value can be overridden.
 SESSION_COOKIE_HTTPONLY = True

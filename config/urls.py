@@ -17,6 +17,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("enquiries/", include("enquiries.urls")),
     path("jobs/", include("jobs.urls")),
+    path("complaints/", include("complaints.urls")),
     path("reporting/", include("reporting.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -4,6 +4,7 @@ from django.utils import timezone
 
 from accounts.models import Organisation, Suburb
 from accounts.selectors import councils_visible_to, suburbs_for_council
+from common.forms import LocalDateTimeField, OneTimeSubmitMixin
 
 from .enums import ContactChannel, ReceivedChannel
 from .models import Customer, IssueType
@@ -32,7 +33,7 @@ class GroupedIssueTypeField(forms.ModelChoiceField):
     choices = property(_get_choices, forms.ChoiceField.choices.fset)
 
 
-class EnquiryForm(forms.Form):
+class EnquiryForm(OneTimeSubmitMixin, forms.Form):
     """'Log enquiry': built for a live call, customer first, then where and what."""
 
     customer = forms.ModelChoiceField(queryset=Customer.objects.none(), required=False, widget=forms.HiddenInput)
@@ -66,10 +67,8 @@ class EnquiryForm(forms.Form):
     callback_requested = forms.BooleanField(label="Customer wants a call-back", required=False)
     callback_best_time = forms.CharField(label="Best time to call", max_length=120, required=False)
     channel = forms.ChoiceField(label="Received by", choices=ReceivedChannel.choices, initial=ReceivedChannel.PHONE)
-    received_at = forms.DateTimeField(
+    received_at = LocalDateTimeField(
         label="Received at", required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
         help_text="Leave as now unless logging an earlier call (after hours, say).",
     )
     backdate_reason = forms.CharField(label="Why earlier than now", max_length=200, required=False,
@@ -77,7 +76,7 @@ class EnquiryForm(forms.Form):
     link_job = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, submitter=user, **kwargs)
         self.user = user
         councils = councils_visible_to(user=user)
         self.fields["council"].queryset = councils
@@ -158,7 +157,7 @@ class ResolveForm(forms.Form):
                               widget=forms.Textarea(attrs={"rows": 3, "data-counter": ""}))
 
 
-class LinkToJobForm(forms.Form):
+class LinkToJobForm(OneTimeSubmitMixin, forms.Form):
     job_reference = forms.CharField(label="Job reference", max_length=20,
                                     widget=forms.TextInput(attrs={"placeholder": "JOB-2026-000123"}))
 

@@ -9,8 +9,10 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import ExpressionWrapper, F, FloatField, Q, QuerySet, Value
 from django.utils import timezone
+from django_fsm_log.models import StateLog
 
 from accounts import permissions
 
@@ -80,6 +82,13 @@ def enquiry_for_page(*, user, reference: str) -> Enquiry:
     return enquiries_visible_to(user=user).select_related(
         "council", "customer", "issue_type", "suburb", "job", "logged_by", "job__priority"
     ).get(reference=reference)
+
+
+def enquiry_history(*, enquiry: Enquiry) -> QuerySet[StateLog]:
+    """The enquiry's status changes, oldest first, with who made them."""
+    return StateLog.objects.filter(
+        content_type=ContentType.objects.get_for_model(Enquiry), object_id=enquiry.pk
+    ).select_related("by", "content_type").order_by("timestamp", "id")
 
 
 def customers_visible_to(*, user) -> QuerySet[Customer]:

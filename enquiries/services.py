@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django_fsm import has_transition_perm
+from django_fsm import can_proceed, has_transition_perm
 
 from accounts import permissions
 from accounts.models import Organisation, Suburb
@@ -170,6 +170,29 @@ def enquiry_resolve_at_first_contact(*, enquiry: Enquiry, outcome: str, by) -> E
     return enquiry
 
 
+def enquiry_close(*, enquiry: Enquiry, by, description: str = "") -> Enquiry:
+    """Close an enquiry with its job (the call ticket closed, or the job cancelled)."""
+    return _enquiry_transition(enquiry=enquiry, name="close", by=by, description=description)
+
+
+def enquiry_reopen(*, enquiry: Enquiry, by, description: str = "") -> Enquiry:
+    """Bring a closed enquiry back with its reopened job."""
+    return _enquiry_transition(enquiry=enquiry, name="reopen", by=by, description=description)
+
+
+@transaction.atomic
+def _enquiry_transition(*, enquiry: Enquiry, name: str, by, description: str) -> Enquiry:
+    locked = Enquiry.objects.select_for_update(of=("self",)).get(pk=enquiry.pk)
+    method = getattr(locked, name)
+    if not permissions.is_system(by) and not has_transition_perm(method, by):
+        if can_proceed(method):
+            raise PermissionDenied
+        raise ValidationError(f"{locked.reference} is {locked.get_status_display().lower()}.")
+    if not can_proceed(method):
+        raise ValidationError(f"{locked.reference} is {locked.get_status_display().lower()}.")
+    method(by=permissions.actor_user(by), description=description or None)
+    locked.save()
+    return locked
 def personal_data_access_record(
     *, user, customers: Iterable[Customer], page: str, reference: str = "", client_ip: str | None = None
 ) -> list[PersonalDataAccess]:

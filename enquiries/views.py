@@ -2,20 +2,21 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 from django_fsm import has_transition_perm
-from django_fsm_log.models import StateLog
 
 from accounts import permissions
 from accounts.client_address import client_ip
 from accounts.decorators import role_required
 from accounts.selectors import suburbs_for_council
+from common import extensions
 from common.forms import add_service_errors
 from common.pagination import keyset_page
+from common.submissions import AlreadySubmitted, submission_previous, submission_token_new, submitted_once
 from jobs.enums import OPEN_STATUSES
 from jobs.selectors import jobs_visible_to, link_overdue_warning
 from jobs.services import JobChanged, enquiry_link_to_job
@@ -58,6 +59,8 @@ def enquiry_list(request):
         "page": page,
         "can_create_job": permissions.may_triage(request.user),
         "can_log": permissions.may_log_enquiry(request.user),
+        # "Create job" from ticked rows is a create form: one token per showing of the list.
+        "submission_token": submission_token_new(user=request.user) if permissions.may_triage(request.user) else "",
         "selected": {int(pk) for pk in request.GET.getlist("selected") if pk.isascii() and pk.isdigit()},
     }
     template = "enquiries/_enquiry_table.html" if request.htmx and request.htmx.target == "enquiry-results" \
@@ -80,26 +83,13 @@ def enquiry_create(request):
                 form.add_error(None, f"{data['link_job']} is no longer open; choose again or log without linking.")
         if not form.errors:
             try:
-                enquiry = services.enquiry_log(
-                    by=request.user,
-                    council=data["council"],
-                    existing_customer=data.get("customer"),
-                    customer_details=form.customer_details(),
-                    street_address=data["street_address"],
-                    suburb=data["suburb"],
-                    latitude=data.get("latitude"),
-                    longitude=data.get("longitude"),
-                    asset_id=data.get("asset_id", ""),
-                    service=data["service"],
-                    issue_type=data["issue_type"],
-                    description=data["description"],
-                    callback_requested=data.get("callback_requested", False),
-                    callback_best_time=data.get("callback_best_time", ""),
-                    channel=data["channel"],
-                    received_at=data.get("received_at"),
-                    backdate_reason=data.get("backdate_reason", ""),
-                    link_job=link_job,
-                )
+                with submitted_once(token=form.submission_token, user=request.user) as submission:
+                    enquiry = _log_enquiry(request, form, link_job)
+                    submission.record(url=reverse("enquiries:enquiry-detail", args=[enquiry.reference]),
+                                      label=enquiry.reference)
+            except AlreadySubmitted as repeat:
+                messages.info(request, repeat.message)
+                return redirect(repeat.url)
             except ValidationError as exc:
                 add_service_errors(form, exc)
             except JobChanged:
@@ -112,13 +102,35 @@ def enquiry_create(request):
     return render(request, "enquiries/enquiry_form.html", {"form": form}, status=400 if form.errors else 200)
 
 
+def _log_enquiry(request, form: EnquiryForm, link_job):
+    data = form.cleaned_data
+    return services.enquiry_log(
+        by=request.user,
+        council=data["council"],
+        existing_customer=data.get("customer"),
+        customer_details=form.customer_details(),
+        street_address=data["street_address"],
+        suburb=data["suburb"],
+        latitude=data.get("latitude"),
+        longitude=data.get("longitude"),
+        asset_id=data.get("asset_id", ""),
+        service=data["service"],
+        issue_type=data["issue_type"],
+        description=data["description"],
+        callback_requested=data.get("callback_requested", False),
+        callback_best_time=data.get("callback_best_time", ""),
+        channel=data["channel"],
+        received_at=data.get("received_at"),
+        backdate_reason=data.get("backdate_reason", ""),
+        link_job=link_job,
+    )
+
+
 @role_required(permissions.may_view_enquiries)
 @require_GET
 def enquiry_detail(request, reference):
     enquiry = _enquiry_or_404(request.user, reference)
-    history = StateLog.objects.filter(
-        content_type=ContentType.objects.get_for_model(Enquiry), object_id=enquiry.pk
-    ).select_related("by", "content_type").order_by("timestamp")
+    history = selectors.enquiry_history(enquiry=enquiry)
     user = request.user
     contact = customer_contact(user=user, record=enquiry, customer=enquiry.customer)
     if contact and not contact.masked:
@@ -133,6 +145,8 @@ def enquiry_detail(request, reference):
         "can_link": has_transition_perm(enquiry.link_to_job, user) and permissions.may_triage(user),
         "can_create_job": enquiry.status == EnquiryStatus.NEW and permissions.may_triage(user),
         "job_visible": enquiry.job_id is not None and permissions.may_view_jobs(user),
+        # Higher apps (complaints) add their links and sections without enquiries importing them.
+        "extras": extensions.collect("enquiry_page", enquiry=enquiry, user=user),
     }
     return render(request, "enquiries/enquiry_detail.html", context)
 
@@ -165,10 +179,15 @@ def enquiry_resolve(request, reference):
 def enquiry_link(request, reference):
     """'Link to job' for a case manager: nearby open jobs offered, or any job by reference."""
     enquiry = _enquiry_or_404(request.user, reference)
+    if request.method == "POST":
+        earlier = submission_previous(token=request.POST.get("submission_token", ""), user=request.user)
+        if earlier is not None:  # a second click on a link already made: say so rather than "already linked"
+            messages.info(request, AlreadySubmitted(earlier).message)
+            return redirect(earlier.result_url)
     if enquiry.status != EnquiryStatus.NEW:
         messages.warning(request, f"{enquiry.reference} is already {enquiry.get_status_display().lower()}.")
         return redirect("enquiries:enquiry-detail", reference=reference)
-    form = LinkToJobForm(request.POST or None)
+    form = LinkToJobForm(request.POST or None, submitter=request.user)
     overdue_confirm = ""
     if request.method == "POST" and form.is_valid():
         job = jobs_visible_to(user=request.user).select_related("priority").filter(
@@ -181,7 +200,13 @@ def enquiry_link(request, reference):
             overdue_confirm = job.reference
         else:
             try:
-                enquiry_link_to_job(enquiry=enquiry, job=job, by=request.user)
+                with submitted_once(token=form.submission_token, user=request.user) as submission:
+                    enquiry_link_to_job(enquiry=enquiry, job=job, by=request.user)
+                    submission.record(url=reverse("jobs:job-detail", args=[job.reference]),
+                                      label=f"{enquiry.reference} linked to {job.reference}")
+            except AlreadySubmitted as repeat:
+                messages.info(request, repeat.message)
+                return redirect(repeat.url)
             except ValidationError as exc:
                 form.add_error("job_reference", exc)
             except JobChanged:

@@ -5,6 +5,7 @@ from django import forms
 
 from accounts.models import Suburb
 from accounts.selectors import case_managers, councils_visible_to, suburbs_for_council
+from common.forms import LocalDateTimeField, OneTimeSubmitMixin
 from enquiries.enums import Service
 
 from .enums import CancelReason, JobSource
@@ -17,7 +18,10 @@ NOTE_MAX = 2000  # a note is read on a phone: long enough for the facts, short e
 class JobActionForm(forms.Form):
     """Every job form carries the version it was loaded at: a stale one is refused, not applied."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput, error_messages={
+        "required": "This form was damaged in transit: open the job again and redo the change.",
+        "invalid": "This form was damaged in transit: open the job again and redo the change.",
+    })
     submit_label = "Save"
 
     def __init__(self, *args, job, **kwargs):
@@ -189,7 +193,7 @@ class ExcludeForm(JobActionForm):
                              widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class FoundJobForm(forms.Form):
+class FoundJobForm(OneTimeSubmitMixin, forms.Form):
     """A job with no customer enquiry: found by staff or by network telemetry."""
 
     council = forms.ModelChoiceField(queryset=None, empty_label="Choose a council")
@@ -201,13 +205,11 @@ class FoundJobForm(forms.Form):
     suburb = forms.ModelChoiceField(queryset=None, empty_label="Choose a suburb")
     latitude = forms.DecimalField(required=False, max_digits=9, decimal_places=6, min_value=-47.5, max_value=-34.0)
     longitude = forms.DecimalField(required=False, max_digits=9, decimal_places=6, min_value=166.0, max_value=179.0)
-    found_at = forms.DateTimeField(label="Found at", required=False,
-                                   widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-                                   help_text="Leave empty for now.")
+    found_at = LocalDateTimeField(label="Found at", required=False, help_text="Leave empty for now.")
     backdate_reason = forms.CharField(label="Why earlier than now", max_length=200, required=False)
 
     def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, submitter=user, **kwargs)
         self.fields["council"].queryset = councils_visible_to(user=user)
         self.fields["suburb"].queryset = Suburb.objects.select_related("council").order_by("council__name", "name")
         self.fields["suburb"].label_from_instance = lambda s: f"{s.name} ({s.council})"
@@ -216,7 +218,7 @@ class FoundJobForm(forms.Form):
         self.helper.disable_csrf = True
 
 
-class NoteForm(forms.Form):
+class NoteForm(OneTimeSubmitMixin, forms.Form):
     text = forms.CharField(label="Add an internal note", max_length=NOTE_MAX,
                            widget=forms.Textarea(attrs={"rows": 2, "data-counter": ""}))
 
@@ -232,7 +234,7 @@ class EnquiryChoiceField(forms.ModelMultipleChoiceField):
         return super()._check_values(value)
 
 
-class CreateJobForm(forms.Form):
+class CreateJobForm(OneTimeSubmitMixin, forms.Form):
     enquiries = EnquiryChoiceField(queryset=None, error_messages={
         "required": "Tick the enquiries the job is for.",
         "invalid_choice": "One of the chosen enquiries is no longer available.",

@@ -21,6 +21,7 @@ from common.backdating import check_past_time, is_backdated
 from common.references import reference_next
 from enquiries.enums import EnquiryStatus, Service
 from enquiries.models import Enquiry
+from enquiries.services import enquiry_close, enquiry_reopen
 from enquiries.text import street_key
 
 from .enums import CancelReason, JobEventKind, JobSource, JobStatus
@@ -62,7 +63,7 @@ def _unmet(method, job: Job) -> str:
     return f"{job.reference} is {job.get_status_display().lower()}: that action is not available now."
 
 
-def _lock(job: Job, *, by, expected_version: int | None, allowed=None) -> Job:
+def _lock(job: Job, *, by, expected_version: int | None, allowed=None, frozen_check: bool = True) -> Job:
     """Lock the row, then check in this order: scope, permission, version.
 
     A user who lost access is refused before anything about the job's new state is shown;
@@ -77,6 +78,8 @@ def _lock(job: Job, *, by, expected_version: int | None, allowed=None) -> Job:
             raise PermissionDenied
     if expected_version is not None and locked.version != expected_version:
         raise JobChanged(locked)
+    if frozen_check and locked.status == JobStatus.REPORTED:
+        raise ActionNotAvailable(f"{locked.reference} is reported: its figures are published. Reopen it to change it.")
     return locked
 
 
@@ -92,8 +95,9 @@ def _save(job: Job, by) -> None:
 def _lock_for(job: Job, name: str, *, by, expected_version: int | None) -> Job:
     """Lock for one transition: scope, permission, version, then the state and its conditions."""
     method = getattr(Job, name)
+    # The state machine decides for transitions: from 'reported' only 'Reopen' is open.
     locked = _lock(job, by=by, expected_version=expected_version,
-                   allowed=lambda j, user: _permitted(method, j, user))
+                   allowed=lambda j, user: _permitted(method, j, user), frozen_check=False)
     if not can_proceed(getattr(locked, name)):
         raise ActionNotAvailable(_unmet(method, locked))
     return locked
@@ -591,9 +595,9 @@ def job_merge(*, job: Job, into: Job, by, reason: str = "", expected_version: in
 def _enquiries_follow(*, job: Job, name: str, by, description: str) -> None:
     """Closing or reopening a job carries its enquiries with it."""
     source = EnquiryStatus.LINKED if name == "close" else EnquiryStatus.CLOSED
+    follow = enquiry_close if name == "close" else enquiry_reopen
     for enquiry in Enquiry.objects.select_for_update().filter(job=job, status=source):
-        getattr(enquiry, name)(by=permissions.actor_user(by), description=description)
-        enquiry.save()
+        follow(enquiry=enquiry, by=by, description=description)
 
 
 def job_add_note(*, job: Job, text: str, by) -> JobEvent:

@@ -12,8 +12,10 @@ from django_fsm import can_proceed, has_transition_perm
 from accounts import permissions
 from accounts.client_address import client_ip
 from accounts.decorators import role_required
+from common import extensions
 from common.forms import add_service_errors
 from common.pagination import keyset_page
+from common.submissions import AlreadySubmitted, submission_previous, submission_token_new, submitted_once
 from enquiries.enums import EnquiryStatus, PersonalDataPage
 from enquiries.privacy import customer_contact
 from enquiries.selectors import enquiries_visible_to, enquiry_list, enquiry_search
@@ -72,15 +74,18 @@ def _detail_context(request, job: Job, note_form: NoteForm) -> dict:
     if shown:
         personal_data_access_record(user=request.user, customers=shown, page=PersonalDataPage.JOB_DETAIL,
                                     reference=job.reference, client_ip=client_ip(request))
-    timeline = selectors.job_timeline(job=job, user=request.user)
+    own_timeline = selectors.job_timeline(job=job, user=request.user)
+    # Higher apps (complaints) add badges, links and timeline entries without jobs importing them.
+    extras = extensions.collect("job_page", job=job, user=request.user)
     return {
         "job": job,
         "progress": selectors.job_progress(job=job),
         "enquiries": enquiries,
         "contacts_masked": any(contact and contact.masked for _enquiry, contact in enquiries),
         "user_is_crew": permissions.is_crew(request.user),
-        "timeline": timeline,
-        "instructions": _dispatch_instructions(timeline) if job.contractor_id else "",
+        "timeline": sorted(own_timeline + extras.timeline, key=lambda entry: entry.at),
+        "instructions": _dispatch_instructions(own_timeline) if job.contractor_id else "",
+        "extras": extras,
         "actions": selectors.job_actions(job=job, user=request.user),
         "corrections": selectors.job_corrections(job=job, user=request.user, enquiry_count=len(enquiries)),
         "facts": selectors.job_facts(job=job),
@@ -94,7 +99,7 @@ def _detail_context(request, job: Job, note_form: NoteForm) -> dict:
 @require_GET
 def job_detail(request, reference):
     job = _job_or_404(request.user, reference)
-    return render(request, "jobs/job_detail.html", _detail_context(request, job, NoteForm()))
+    return render(request, "jobs/job_detail.html", _detail_context(request, job, NoteForm(submitter=request.user)))
 
 
 @role_required(permissions.is_case_manager)
@@ -108,6 +113,7 @@ def triage(request):
     context = {"tab": tab, "tabs": [(key, label, counts[key]) for key, label in selectors.TRIAGE_TABS]}
     if tab == "new":
         context.update(_new_enquiries(request, counts["new"]))
+        context["submission_token"] = submission_token_new(user=request.user)
     else:
         sort = request.GET.get("sort", "oldest" if tab == "triage" else "due")
         if sort not in TRIAGE_SORTS:
@@ -166,26 +172,38 @@ def job_create(request):
     """'Create job' from one or several ticked enquiries.
 
     When an open job nearby may already be the same fault, the user is asked first, with
-    "Link to job" one click away; "Create a new job anyway" goes ahead.
+    "Link to job" one click away; "Create a new job anyway" goes ahead. The one-time token
+    of the triage form is carried through that question and claimed by whichever is done.
     """
-    form = CreateJobForm(request.POST, enquiries_queryset=enquiries_visible_to(user=request.user))
+    form = CreateJobForm(request.POST, enquiries_queryset=enquiries_visible_to(user=request.user),
+                         submitter=request.user)
     back = request.POST.get("next") or ""
     if not back.startswith("/") or not url_has_allowed_host_and_scheme(
         back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         back = reverse("jobs:triage") + "?tab=new"
     if form.is_valid():
+        earlier = submission_previous(token=form.submission_token, user=request.user)
+        if earlier is not None:  # a second click: to the first one's result, not the question again
+            messages.info(request, AlreadySubmitted(earlier).message)
+            return redirect(earlier.result_url)
         enquiries = list(form.cleaned_data["enquiries"].select_related("issue_type"))
         link_to = request.POST.get("link_job", "")
         if link_to:
-            return _link_ticked(request, enquiries, link_to, back)
+            return _link_ticked(request, enquiries, link_to, back, token=form.submission_token)
         if not request.POST.get("confirmed"):
             nearby = selectors.duplicates_for_enquiries(user=request.user, enquiries=enquiries)
             if nearby:
                 return render(request, "jobs/job_create_check.html",
-                              {"enquiries": enquiries, "candidates": nearby, "back": back})
+                              {"enquiries": enquiries, "candidates": nearby, "back": back,
+                               "submission_token": form.submission_token})
         try:
-            job = services.job_create_from_enquiries(enquiries=enquiries, by=request.user)
+            with submitted_once(token=form.submission_token, user=request.user) as submission:
+                job = services.job_create_from_enquiries(enquiries=enquiries, by=request.user)
+                submission.record(url=reverse("jobs:job-detail", args=[job.reference]), label=job.reference)
+        except AlreadySubmitted as repeat:
+            messages.info(request, repeat.message)
+            return redirect(repeat.url)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
@@ -204,19 +222,25 @@ def _back_with_ticks(request, back: str):
     return HttpResponseRedirect(f"{back}{joiner}{selected}" if selected else back)
 
 
-def _link_ticked(request, enquiries, reference: str, back: str):
+def _link_ticked(request, enquiries, reference: str, back: str, *, token: str):
     job = selectors.jobs_visible_to(user=request.user).filter(reference=reference).first()
     if job is None:
         messages.error(request, f"No job {reference}.")
         return _back_with_ticks(request, back)
+    references = ", ".join(e.reference for e in enquiries)
     try:
-        services.enquiries_link_to_job(enquiries=enquiries, job=job, by=request.user)
+        with submitted_once(token=token, user=request.user) as submission:
+            services.enquiries_link_to_job(enquiries=enquiries, job=job, by=request.user)
+            submission.record(url=reverse("jobs:job-detail", args=[job.reference]),
+                              label=f"{references} linked to {job.reference}")
+    except AlreadySubmitted as repeat:
+        messages.info(request, repeat.message)
+        return redirect(repeat.url)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     except services.JobChanged:
         messages.error(request, f"{job.reference} changed just now; try again.")
     else:
-        references = ", ".join(e.reference for e in enquiries)
         messages.success(request, f"{references} linked to {job.reference}.")
         return redirect("jobs:job-detail", reference=job.reference)
     return _back_with_ticks(request, back)
@@ -374,7 +398,12 @@ def job_create_found(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            job = services.job_create_found(by=request.user, **data)
+            with submitted_once(token=form.submission_token, user=request.user) as submission:
+                job = services.job_create_found(by=request.user, **data)
+                submission.record(url=reverse("jobs:job-detail", args=[job.reference]), label=job.reference)
+        except AlreadySubmitted as repeat:
+            messages.info(request, repeat.message)
+            return redirect(repeat.url)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -389,9 +418,19 @@ def job_note(request, reference):
     job = _job_or_404(request.user, reference)
     if not _may_note(request.user):
         raise PermissionDenied
-    form = NoteForm(request.POST)
+    form = NoteForm(request.POST, submitter=request.user)
     if form.is_valid():
-        services.job_add_note(job=job, text=form.cleaned_data["text"], by=request.user)
-        messages.success(request, "Note added.")
-        return redirect("jobs:job-detail", reference=reference)
+        try:
+            with submitted_once(token=form.submission_token, user=request.user) as submission:
+                services.job_add_note(job=job, text=form.cleaned_data["text"], by=request.user)
+                submission.record(url=reverse("jobs:job-detail", args=[job.reference]),
+                                  label=f"the note on {job.reference}")
+        except AlreadySubmitted as repeat:
+            messages.info(request, repeat.message)
+            return redirect(repeat.url)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Note added.")
+            return redirect("jobs:job-detail", reference=reference)
     return render(request, "jobs/job_detail.html", _detail_context(request, job, form), status=400)

@@ -265,3 +265,21 @@ def p4(db):
 def main_leak(db):
     return CategoryFactory(service="water_supply", name="Water main leak")
 
+
+
+@pytest.fixture
+def submission_token():
+    """The one-time token a create form's page issues to a user: submission_token(user)."""
+    from common.submissions import submission_token_new
+
+    return lambda user: submission_token_new(user=user)
+
+
+@pytest.fixture
+def outbox_calls(monkeypatch):
+    """What complaints hand to the side-effect outbox (``outbox_add``'s keyword arguments), in order."""
+    from common import outbox
+
+    calls = []
+    monkeypatch.setattr(outbox, "outbox_add", lambda **kwargs: calls.append(kwargs))
+    return calls

@@ -183,3 +183,59 @@ class JobFactory(factory.django.DjangoModelFactory):
             job._refresh_next_due(job.status)
         job.save()
         return job
+
+
+class ComplaintServiceLevelFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "complaints.ComplaintServiceLevel"
+        django_get_or_create = ("name",)
+
+    name = "Standard"
+    acknowledge_business_days = 2
+    resolve_business_days = 20
+    is_default = True
+
+
+class ComplaintCategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "complaints.ComplaintCategory"
+        django_get_or_create = ("service", "name")
+
+    service = Service.WATER_SUPPLY
+    name = "Drinking water taste"
+    dia_measure = "water_taste"
+
+
+class ComplaintCauseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "complaints.ComplaintCause"
+        django_get_or_create = ("name",)
+
+    name = "Network fault or failure"
+
+
+class ComplaintFactory(factory.django.DjangoModelFactory):
+    """A complaint placed straight into a status (the services are tested on their own)."""
+
+    class Meta:
+        model = "complaints.Complaint"
+
+    reference = factory.Sequence(lambda n: f"CMP-2026-{900000 + n:06d}")
+    council = factory.SubFactory(CouncilFactory)
+    customer = factory.SubFactory(CustomerFactory, council=factory.SelfAttribute("..council"))
+    service = factory.LazyAttribute(lambda c: c.category.service)
+    category = factory.SubFactory(ComplaintCategoryFactory)
+    description = "The water tastes of chlorine since the repair."
+    received_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(hours=1))
+    logged_at = factory.LazyAttribute(lambda c: c.received_at)
+    logged_by = factory.SubFactory(UserFactory)
+    acknowledge_due_at = factory.LazyAttribute(lambda c: c.received_at + dt.timedelta(days=2))
+    resolve_due_at = factory.LazyAttribute(lambda c: c.received_at + dt.timedelta(days=28))
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        complaint = model_class(*args, **kwargs)
+        if "next_due_at" not in kwargs:
+            complaint.refresh_next_due()
+        complaint.save()
+        return complaint

@@ -15,12 +15,12 @@ ROLE_HOMES = {
 }
 NAV = {
     "callcentre": {"Log enquiry", "Enquiries"},
-    "casemanager": {"Enquiries", "Triage"},
+    "casemanager": {"Enquiries", "Triage", "Reports"},
     "crew": {"Our jobs"},
-    "analyst": {"Enquiries", "Dashboard"},
+    "analyst": {"Enquiries", "Dashboard", "Reports"},
     "admin": {"Admin"},
 }
-ALL_NAV = {"Log enquiry", "Enquiries", "Triage", "Our jobs", "Dashboard", "Admin"}
+ALL_NAV = {"Log enquiry", "Enquiries", "Triage", "Our jobs", "Dashboard", "Reports", "Admin"}
 
 
 @pytest.mark.parametrize("role", sorted(ROLE_HOMES))

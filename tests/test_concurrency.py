@@ -1,8 +1,10 @@
 """Two case managers act on one job at once: one wins, the other is told, nothing is lost."""
 
+import re
 import threading
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import close_old_connections, connections
 from django_fsm_log.models import StateLog
 
@@ -78,9 +80,12 @@ def test_dispatch_racing_a_cancel_leaves_exactly_one_outcome(council, suburb, co
                                     expected_version=job.version),
     )
     assert sorted(kind for kind, _ in outcomes) == ["error", "ok"], outcomes
+    winner = next(value for kind, value in outcomes if kind == "ok")
+    loser = next(value for kind, value in outcomes if kind == "error")
+    assert isinstance(loser, services.JobChanged) and loser.job.status == winner.status
     job.refresh_from_db()
-    assert job.status in (JobStatus.DISPATCHED, JobStatus.CANCELLED)
-    assert StateLog.objects.for_(job).count() == 1
+    assert job.status == winner.status and job.status in (JobStatus.DISPATCHED, JobStatus.CANCELLED)
+    assert list(StateLog.objects.for_(job).values_list("state", flat=True)) == [winner.status]
 
 
 @pytest.mark.postgres
@@ -95,6 +100,9 @@ def test_two_creates_from_the_same_enquiry_make_one_job(council, suburb, leak, c
         lambda: services.job_create_from_enquiries(enquiries=[enquiry], by=other_casemanager_user),
     )
     assert sorted(kind for kind, _ in outcomes) == ["error", "ok"], outcomes
+    loser = next(value for kind, value in outcomes if kind == "error")
+    assert isinstance(loser, ValidationError)
+    assert loser.messages == [f"Already dealt with: {enquiry.reference}. Refresh the list and choose again."]
     assert Job.objects.count() == 1
 
 
@@ -134,11 +142,18 @@ def test_an_action_no_longer_available_says_so_instead_of_failing(client_for, co
     version = job.version
     services.job_cancel(job=job, reason=CancelReason.DUPLICATE, by=other_casemanager_user)
     response = client_for(casemanager_user).post(f"/jobs/{job.reference}/dispatch/", {
-        "version": version, "contractor": contractor.pk, "note": "Urgent please"}, follow=True)
+        "version": version, "contractor": contractor.pk, "note": "Urgent please"})
     body = response.content.decode()
-    assert response.status_code in (200, 400)
-    assert "cancelled" in body.lower()
-    assert "Urgent please" in body
+    # The page stays (no redirect, nothing saved): the user is told who cancelled it and keeps their note.
+    told = (f"{job.reference} was changed by {other_casemanager_user} while you were working on it; it is now "
+            "cancelled. Nothing of yours was saved: check your entries below against the job as it is now and "
+            "submit again.")
+    assert response.status_code == 200
+    assert [str(m) for m in response.context["messages"]] == [told]
+    assert told in body
+    assert re.search(r"<textarea name=\"note\"[^>]*>\s*Urgent please</textarea>", body)
+    job.refresh_from_db()
+    assert job.status == JobStatus.CANCELLED and job.contractor_id is None
 
 
 def test_the_changed_message_names_whoever_changed_the_job_last(client_for, council, suburb, leak, casemanager_user,

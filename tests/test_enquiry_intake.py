@@ -11,6 +11,7 @@ from django_fsm_log.models import StateLog
 from common.enums import OutboxStatus
 from common.models import OutboxMessage
 from common.outbox import outbox_deliver, outbox_for
+from common.submissions import submission_token_new
 from enquiries import services
 from enquiries.enums import EnquiryStatus
 from enquiries.models import Customer, Enquiry
@@ -32,8 +33,10 @@ def _log(user, council, suburb, leak, **overrides):
     return services.enquiry_log(**fields)
 
 
-def _form(council, suburb, leak, **overrides):
+def _form(user, council, suburb, leak, **overrides):
+    """The Log enquiry form as the page sends it, with the one-time token the page issued to ``user``."""
     data = {
+        "submission_token": submission_token_new(user=user),
         "customer_name": "Aroha Ngata", "customer_phone": "021 555 0101", "customer_email": "",
         "customer_postal_address": "", "preferred_channel": "phone", "council": council.pk,
         "street_address": "12 Cuba Street", "suburb": suburb.pk, "service": "water_supply", "issue_type": leak.pk,
@@ -128,7 +131,8 @@ def test_an_enquiry_rolled_back_leaves_no_acknowledgement(callcentre_user, counc
 
 def test_log_enquiry_page_saves_and_shows_the_reference_to_read_back(client_for, callcentre_user, council, suburb,
                                                                      leak):
-    response = client_for(callcentre_user).post("/enquiries/new/", _form(council, suburb, leak), follow=True)
+    data = _form(callcentre_user, council, suburb, leak)
+    response = client_for(callcentre_user).post("/enquiries/new/", data, follow=True)
     enquiry = Enquiry.objects.get()
     assert response.redirect_chain[-1][0] == f"/enquiries/{enquiry.reference}/"
     assert f"Enquiry {enquiry.reference} logged".encode() in response.content
@@ -137,8 +141,9 @@ def test_log_enquiry_page_saves_and_shows_the_reference_to_read_back(client_for,
 
 def test_log_enquiry_page_keeps_everything_typed_when_something_is_wrong(client_for, callcentre_user, council,
                                                                          suburb, leak, overflow):
-    data = _form(council, suburb, leak, issue_type=overflow.pk, description="Gushing near the bus stop",
-                 customer_email="not-an-email", customer_phone="call me maybe")
+    data = _form(callcentre_user, council, suburb, leak, issue_type=overflow.pk,
+                 description="Gushing near the bus stop", customer_email="not-an-email",
+                 customer_phone="call me maybe")
     response = client_for(callcentre_user).post("/enquiries/new/", data)
     assert response.status_code == 400
     body = response.content.decode()
@@ -152,7 +157,8 @@ def test_log_enquiry_page_keeps_everything_typed_when_something_is_wrong(client_
 def test_log_enquiry_page_asks_why_a_call_is_backdated_and_keeps_the_input(client_for, callcentre_user, council,
                                                                            suburb, leak):
     earlier = (timezone.localtime() - timedelta(hours=10)).strftime("%Y-%m-%dT%H:%M")
-    response = client_for(callcentre_user).post("/enquiries/new/", _form(council, suburb, leak, received_at=earlier))
+    data = _form(callcentre_user, council, suburb, leak, received_at=earlier)
+    response = client_for(callcentre_user).post("/enquiries/new/", data)
     assert response.status_code == 400
     assert b"Say why the received time is earlier than now" in response.content
     assert earlier.encode() in response.content
@@ -160,8 +166,8 @@ def test_log_enquiry_page_asks_why_a_call_is_backdated_and_keeps_the_input(clien
 
 def test_log_enquiry_with_link_to_job_links_at_intake(client_for, callcentre_user, council, suburb, leak):
     job = JobFactory(council=council, suburb=suburb, status=JobStatus.DISPATCHED)
-    response = client_for(callcentre_user).post("/enquiries/new/", _form(council, suburb, leak,
-                                                                         link_job=job.reference))
+    response = client_for(callcentre_user).post("/enquiries/new/", _form(
+        callcentre_user, council, suburb, leak, link_job=job.reference))
     enquiry = Enquiry.objects.get()
     assert response.status_code == 302
     assert enquiry.job == job and enquiry.status == EnquiryStatus.LINKED
@@ -172,8 +178,8 @@ def test_log_enquiry_with_link_to_job_links_at_intake(client_for, callcentre_use
 def test_log_enquiry_refuses_to_link_to_a_closed_job_and_keeps_the_input(client_for, callcentre_user, council,
                                                                          suburb, leak):
     job = JobFactory(council=council, suburb=suburb, status=JobStatus.CLOSED)
-    response = client_for(callcentre_user).post("/enquiries/new/", _form(council, suburb, leak,
-                                                                         link_job=job.reference))
+    response = client_for(callcentre_user).post("/enquiries/new/", _form(
+        callcentre_user, council, suburb, leak, link_job=job.reference))
     assert response.status_code == 400
     assert b"is no longer open" in response.content and b"12 Cuba Street" in response.content
 

@@ -123,7 +123,8 @@ def test_every_url_and_form_answers_hostile_input_without_a_5xx(user_for_role, d
             requests += 1
             if first.status_code >= 500:
                 failures.append(f"{role} GET {url}: {first.status_code}")
-            fields = sorted(set(FIELD_NAME.findall(first.content.decode(errors="replace"))) - SKIP_FIELDS)
+            body = b"" if first.streaming else first.content  # a streamed CSV has no form to read
+            fields = sorted(set(FIELD_NAME.findall(body.decode(errors="replace"))) - SKIP_FIELDS)
             reached = first.status_code < 300 or first.status_code == 405
             # Stopped at the door (login, 403, 404): the view never reads the input, two values do.
             values = CORPUS if reached else CORPUS[:2]

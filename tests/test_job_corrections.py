@@ -169,11 +169,13 @@ def test_a_job_found_by_telemetry_follows_the_backdating_rules(council, suburb, 
     assert job.enquiries.count() == 0
 
 
-def test_new_job_form_creates_a_staff_job_and_keeps_input_on_error(client_for, council, suburb, casemanager_user):
+def test_new_job_form_creates_a_staff_job_and_keeps_input_on_error(client_for, council, suburb, casemanager_user,
+                                                                   submission_token):
     client = client_for(casemanager_user)
     data = {"council": council.pk, "service": "water_supply", "source": "staff",
             "description": "Crew saw water running down the gutter", "street_address": "12 Cuba Street",
-            "suburb": suburb.pk, "found_at": "", "backdate_reason": ""}
+            "suburb": suburb.pk, "found_at": "", "backdate_reason": "",
+            "submission_token": submission_token(casemanager_user)}
     bad = client.post(reverse("jobs:job-create-found"), {**data, "source": "customer"})
     assert bad.status_code == 400
     assert b"Select a valid choice" in bad.content
@@ -182,6 +184,9 @@ def test_new_job_form_creates_a_staff_job_and_keeps_input_on_error(client_for, c
     job = Job.objects.get(source=JobSource.STAFF)
     assert response.status_code == 302 and response["Location"] == reverse("jobs:job-detail", args=[job.reference])
     assert job.description == "Crew saw water running down the gutter"
+    again = client.post(reverse("jobs:job-create-found"), data, follow=True)  # a double click
+    assert Job.objects.filter(source=JobSource.STAFF).count() == 1
+    assert [str(m) for m in again.context["messages"]][-1] == f"This was already recorded: {job.reference}."
 
 
 # DIA categories on issue types (from the migrations) -------------------------------------------------

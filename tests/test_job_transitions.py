@@ -6,7 +6,7 @@ from django_fsm_log.models import StateLog
 
 from enquiries.enums import EnquiryStatus
 from jobs import services
-from jobs.enums import CancelReason, JobStatus, Stage
+from jobs.enums import CREW_VISIBLE_STATUSES, CancelReason, JobStatus, Stage
 from jobs.models import Job
 from tests.factories import EnquiryFactory, JobFactory
 
@@ -96,15 +96,31 @@ def test_transition_is_denied_to_the_wrong_role_and_nothing_changes(request, dep
     assert not StateLog.objects.for_(job).exists()
 
 
-@pytest.mark.parametrize(("name", "call", "source", "target", "allowed", "denied"), CASES, ids=[c[0] for c in CASES])
-def test_transition_is_refused_from_a_state_it_does_not_start_from(request, deps, council, suburb, name, call,
-                                                                   source, target, allowed, denied):
-    wrong = JobStatus.REPORTED if source != JobStatus.REPORTED else JobStatus.LOGGED
-    job = _job(wrong, deps, council, suburb)
-    with pytest.raises((services.ActionNotAvailable, PermissionDenied)):
+def _sources(name: str) -> set[str]:
+    """The states the job's state machine lets ``name`` start from."""
+    field = Job._meta.get_field("status")
+    return {t.source for t in field.get_all_transitions(Job) if t.name == name}
+
+
+# Every transition from every state it does not start from.
+WRONG_STATES = [(case, state) for case in CASES for state in JobStatus if state not in _sources(case[0])]
+
+
+@pytest.mark.parametrize(("case", "wrong"), WRONG_STATES, ids=[f"{c[0]}-from-{s.value}" for c, s in WRONG_STATES])
+def test_transition_is_refused_from_a_state_it_does_not_start_from(request, deps, council, suburb, case, wrong):
+    name, call, _source, _target, allowed, _denied = case
+    # The job is in the allowed user's scope whatever its state (crews see only the states they
+    # work in; case managers may act for them), so only the state can be what is wrong.
+    if allowed == "crew" and wrong not in CREW_VISIBLE_STATUSES:
+        allowed = "casemanager"
+    job = _job(wrong, deps, council, suburb, contractor=deps["contractor"])
+    version = job.version
+    with pytest.raises(services.ActionNotAvailable) as refused:
         call(job, _user(request, allowed), deps)
+    assert str(refused.value) == f"{job.reference} is {wrong.label.lower()}: that action is not available now."
     job.refresh_from_db()
-    assert job.status == wrong
+    assert (job.status, job.version) == (wrong, version)
+    assert not StateLog.objects.for_(job).exists()
 
 
 def test_dispatch_needs_a_case_manager_first(deps, council, suburb, casemanager_user):
@@ -335,3 +351,72 @@ def test_arrival_and_completion_times_must_fall_between_notification_and_now(dep
     job = services.job_record_assessment(job=job, assessment="Cracked main", by=crew_user)
     with pytest.raises(ValidationError):
         services.job_complete(job=job, by=crew_user, completed_at=job.notified_at + timedelta(minutes=10))
+
+
+# The enquiry's own close and reopen (they follow the job, through their own services) ---------
+
+ENQUIRY_CASES = [
+    ("close", EnquiryStatus.LINKED, EnquiryStatus.CLOSED),
+    ("reopen", EnquiryStatus.CLOSED, EnquiryStatus.LINKED),
+]
+
+
+def _enquiry_on_job(status, council, suburb, leak):
+    job = JobFactory(council=council, suburb=suburb, status=JobStatus.COMPLETED)
+    return EnquiryFactory(council=council, suburb=suburb, issue_type=leak, job=job, status=status)
+
+
+@pytest.mark.parametrize(("name", "source", "target"), ENQUIRY_CASES)
+@pytest.mark.parametrize("role", ["casemanager", "callcentre"])
+def test_enquiry_close_and_reopen_are_allowed_and_logged(request, council, suburb, leak, name, source, target, role):
+    from enquiries import services as enquiry_services
+
+    enquiry = _enquiry_on_job(source, council, suburb, leak)
+    user = _user(request, role)
+    service = getattr(enquiry_services, f"enquiry_{name}")
+    result = service(enquiry=enquiry, by=user, description=f"{enquiry.job.reference} {name}d")
+    assert result.status == target
+    enquiry.refresh_from_db()
+    assert enquiry.status == target
+    log = StateLog.objects.for_(enquiry).get()
+    assert (log.transition, log.source_state, log.state, log.by) == (name, source, target, user)
+    assert log.description == f"{enquiry.job.reference} {name}d"
+
+
+@pytest.mark.parametrize(("name", "source", "target"), ENQUIRY_CASES)
+@pytest.mark.parametrize("role", ["other_callcentre", "crew", "analyst"])
+def test_enquiry_close_and_reopen_are_denied_to_others_and_nothing_is_logged(request, council, suburb, leak, name,
+                                                                             source, target, role):
+    from enquiries import services as enquiry_services
+
+    enquiry = _enquiry_on_job(source, council, suburb, leak)
+    with pytest.raises(PermissionDenied):
+        getattr(enquiry_services, f"enquiry_{name}")(enquiry=enquiry, by=_user(request, role))
+    enquiry.refresh_from_db()
+    assert enquiry.status == source
+    assert not StateLog.objects.for_(enquiry).exists()
+
+
+@pytest.mark.parametrize(("name", "wrong"), [("close", EnquiryStatus.NEW), ("close", EnquiryStatus.CLOSED),
+                                             ("close", EnquiryStatus.RESOLVED), ("reopen", EnquiryStatus.NEW),
+                                             ("reopen", EnquiryStatus.LINKED), ("reopen", EnquiryStatus.RESOLVED)])
+def test_enquiry_close_and_reopen_are_refused_from_the_wrong_state(council, suburb, leak, casemanager_user, name,
+                                                                   wrong):
+    from enquiries import services as enquiry_services
+
+    enquiry = _enquiry_on_job(wrong, council, suburb, leak)
+    with pytest.raises(ValidationError) as refused:
+        getattr(enquiry_services, f"enquiry_{name}")(enquiry=enquiry, by=casemanager_user)
+    assert refused.value.messages == [f"{enquiry.reference} is {wrong.label.lower()}."]
+    enquiry.refresh_from_db()
+    assert enquiry.status == wrong and not StateLog.objects.for_(enquiry).exists()
+
+
+def test_closing_the_call_ticket_closes_its_enquiries_logged_as_the_closer(deps, council, suburb, leak,
+                                                                           callcentre_user):
+    job = _job(JobStatus.COMPLETED, deps, council, suburb)
+    enquiry = EnquiryFactory(council=council, suburb=suburb, issue_type=leak, job=job, status=EnquiryStatus.LINKED)
+    services.job_close(job=job, by=callcentre_user)
+    log = StateLog.objects.for_(enquiry).get()
+    assert (log.transition, log.state, log.by, log.description) == (
+        "close", EnquiryStatus.CLOSED, callcentre_user, f"{job.reference} closed")

@@ -80,8 +80,11 @@ def worker_thread():
 
 
 def _log_enquiry(client, council, suburb, leak):
+    from accounts.models import User
+
+    user = User.objects.get(pk=client.session["_auth_user_id"])  # the form's token is issued to them
     started = time.monotonic()
-    response = client.post("/enquiries/new/", _form(council, suburb, leak, customer_email=CUSTOMER_EMAIL,
+    response = client.post("/enquiries/new/", _form(user, council, suburb, leak, customer_email=CUSTOMER_EMAIL,
                                                     preferred_channel="email"))
     elapsed = time.monotonic() - started
     enquiry = Enquiry.objects.get()

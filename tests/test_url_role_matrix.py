@@ -3,8 +3,9 @@
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from complaints.models import ComplaintAction
 from jobs.enums import JobStatus
-from tests.factories import CustomerFactory, EnquiryFactory, JobFactory
+from tests.factories import ComplaintFactory, CustomerFactory, EnquiryFactory, JobFactory
 
 ROLES = ["callcentre", "casemanager", "crew", "analyst", "admin"]
 
@@ -42,6 +43,28 @@ MATRIX = {
     "jobs:job-exclude": ("job", {"casemanager": 302}),  # not attended: nothing to exclude
     "jobs:job-note": ("job", {"callcentre": 405, "casemanager": 405, "crew": 405, "analyst": 405}),
     "reporting:dashboard": (None, {"analyst": 200}),
+    "reporting:figure-detail": (None, {"analyst": 400}),  # which figure, council and period: none given
+    "reporting:export-jobs": (None, {"analyst": 200}),
+    "reporting:report-list": (None, {"casemanager": 200, "analyst": 200}),
+    "reporting:report-create": (None, {"analyst": 405}),
+    "reporting:period-publish": (None, {"analyst": 200}),
+    "reporting:report-detail": ("report", {"casemanager": 200, "analyst": 200}),
+    "reporting:report-progress": ("report", {"casemanager": 200, "analyst": 200}),
+    "reporting:report-download": ("report", {"casemanager": 200, "analyst": 200}),
+    # A complaint just received: "Record cause", "Escalate" and "Withdrawn" are open to it; the other
+    # steps send the case manager back to the complaint (302) with a message.
+    "complaints:complaint-list": (None, {"callcentre": 200, "casemanager": 200}),
+    "complaints:complaint-create": (None, {"callcentre": 200, "casemanager": 200}),
+    "complaints:complaint-detail": ("complaint", {"callcentre": 200, "casemanager": 200}),
+    "complaints:complaint-understand": ("complaint", {"casemanager": 200}),
+    "complaints:complaint-contact": ("complaint", {"casemanager": 302}),
+    "complaints:complaint-agree": ("complaint", {"casemanager": 302}),
+    "complaints:complaint-escalate": ("complaint", {"casemanager": 200}),
+    "complaints:complaint-resolve": ("complaint", {"casemanager": 302}),
+    "complaints:complaint-close": ("complaint", {"casemanager": 302}),
+    "complaints:complaint-withdraw": ("complaint", {"callcentre": 200, "casemanager": 200}),
+    "complaints:complaint-reopen": ("complaint", {"casemanager": 302}),
+    "complaints:action-done": ("complaint_step", {"callcentre": 405, "casemanager": 405}),
 }
 
 # Reachable without logging in, on purpose.
@@ -66,12 +89,25 @@ def test_matrix_covers_every_named_url():
 
 
 @pytest.fixture
-def objects(council, suburb, contractor, casemanager_user, p2, main_leak, leak):
+def objects(council, suburb, contractor, casemanager_user, p2, main_leak, leak, settings, tmp_path):
+    from django.core.files.base import ContentFile
+
+    from reporting.models import Report
+
+    settings.REPORTS_ROOT = tmp_path
+    report = Report.objects.create(reference="RPT-2026-000001", council=council, services=["water_supply"],
+                                   period_key="FY2025", status="done")
+    report.file.save("RPT-2026-000001.pdf", ContentFile(b"%PDF-1.4 test"))
     customer = CustomerFactory(council=council)
     enquiry = EnquiryFactory(council=council, suburb=suburb, customer=customer, issue_type=leak)
     job = JobFactory(council=council, suburb=suburb, status=JobStatus.DISPATCHED, priority=p2, category=main_leak,
                      case_manager=casemanager_user, contractor=contractor)
-    return {"customer": [customer.pk], "enquiry": [enquiry.reference], "job": [job.reference]}
+    complaint = ComplaintFactory(council=council, customer=customer, job=job)
+    step = ComplaintAction.objects.create(complaint=complaint, text="Call back", owner=casemanager_user,
+                                          due_on=complaint.received_at.date(), created_by=casemanager_user)
+    return {"customer": [customer.pk], "enquiry": [enquiry.reference], "job": [job.reference],
+            "report": [report.reference], "complaint": [complaint.reference],
+            "complaint_step": [complaint.reference, step.pk]}
 
 
 def _url(name, key, objects):
@@ -104,6 +140,9 @@ OUT_OF_SCOPE = [
     ("crew", "jobs:job-detail", "undispatched_job"),
     ("casemanager", "jobs:job-detail", "missing_job"),
     ("casemanager", "enquiries:enquiry-detail", "missing_enquiry"),
+    ("callcentre", "complaints:complaint-detail", "other_complaint"),
+    ("callcentre", "complaints:complaint-withdraw", "other_complaint"),
+    ("casemanager", "complaints:complaint-detail", "missing_complaint"),
 ]
 
 
@@ -114,7 +153,9 @@ def foreign(other_council, other_suburb, other_contractor, leak):
     other_job = JobFactory(council=other_council, suburb=other_suburb, status=JobStatus.DISPATCHED,
                            contractor=other_contractor)
     undispatched = JobFactory(council=other_council, suburb=other_suburb, status=JobStatus.ALLOCATED)
+    other_complaint = ComplaintFactory(council=other_council, customer=customer, job=other_job)
     return {
+        "other_complaint": [other_complaint.reference], "missing_complaint": ["CMP-2026-999999"],
         "other_enquiry": [enquiry.reference], "other_customer": [customer.pk], "other_job": [other_job.reference],
         "undispatched_job": [undispatched.reference], "missing_job": ["JOB-2026-999999"],
         "missing_enquiry": ["ENQ-2026-999999"],
@@ -153,6 +194,15 @@ ACTORS = {
     "jobs:job-merge": {"casemanager"},
     "jobs:job-unlink": {"casemanager"},
     "jobs:job-exclude": {"casemanager"},
+    "complaints:complaint-understand": {"casemanager"},
+    "complaints:complaint-contact": {"casemanager"},
+    "complaints:complaint-agree": {"casemanager"},
+    "complaints:complaint-escalate": {"casemanager"},
+    "complaints:complaint-resolve": {"casemanager"},
+    "complaints:complaint-close": {"casemanager"},
+    "complaints:complaint-reopen": {"casemanager"},
+    "complaints:complaint-withdraw": {"callcentre", "casemanager"},
+    "complaints:action-done": {"casemanager"},
 }
 # Actions that the test job (dispatched, no enquiry, nothing to merge into) cannot take:
 # reopen (it is open), change service (dispatched), unlink (no enquiry), exclude (not
@@ -189,10 +239,13 @@ def _snapshot() -> dict:
     """Every row a POST here could add, change or remove."""
     from django_fsm_log.models import StateLog
 
+    from complaints.models import Complaint, ComplaintAction
     from enquiries.models import Customer, Enquiry
     from jobs.models import Job, JobEvent
 
     return {
+        "complaints": sorted(Complaint.objects.values_list("pk", "status", "version")),
+        "complaint_steps": sorted(ComplaintAction.objects.values_list("pk", "done_at")),
         "jobs": sorted(Job.objects.values_list("pk", "status", "version", "updated_at", "street_address",
                                                "category_id", "priority_id", "case_manager_id", "contractor_id")),
         "enquiries": sorted(Enquiry.objects.values_list("pk", "status", "job_id")),
@@ -226,10 +279,13 @@ def test_posts_from_roles_that_may_not_act_change_nothing(user_for_role, post_co
 
 def test_the_csrf_token_in_these_posts_is_a_valid_one(casemanager_user, post_context):
     """The no-change test above would pass vacuously if its CSRF token were refused: check it is accepted."""
+    from common.submissions import TOKEN_FIELD, submission_token_new
+
     client, token = _csrf_client(casemanager_user)
     before = _snapshot()
-    response = client.post(_url("jobs:job-note", "job", post_context),
-                           {**_payload(post_context), "csrfmiddlewaretoken": token})
+    response = client.post(_url("jobs:job-note", "job", post_context), {
+        **_payload(post_context), "csrfmiddlewaretoken": token,
+        TOKEN_FIELD: submission_token_new(user=casemanager_user)})
     assert response.status_code == 302
     assert _snapshot()["events"] == before["events"] + 1
     refused = client.post(_url("jobs:job-note", "job", post_context), {"text": "x", "csrfmiddlewaretoken": "bad"})
@@ -252,14 +308,19 @@ def test_posts_on_records_out_of_scope_change_nothing(user_for_role, post_contex
     assert _snapshot() == before, f"{role} POST {name} on a foreign record changed the database"
 
 
-@pytest.mark.parametrize("name", sorted(ACTORS))
+# The complaint steps take their own payloads; tests/test_complaint_*.py post them as their actors.
+@pytest.mark.parametrize("name", sorted(name for name in ACTORS if not name.startswith("complaints:")))
 def test_the_payload_is_one_the_actor_can_use(user_for_role, post_context, name):
     """For each URL, some actor's POST with this payload does change something (so the payload is plausible)."""
     changed = False
+    from common.submissions import TOKEN_FIELD, submission_token_new
+
     for role in sorted(ACTORS[name]):
-        client, token = _csrf_client(user_for_role(role))
+        user = user_for_role(role)
+        client, token = _csrf_client(user)
         before = _snapshot()
-        client.post(_url(name, MATRIX[name][0], post_context), {**_payload(post_context), "csrfmiddlewaretoken": token})
+        client.post(_url(name, MATRIX[name][0], post_context), {
+            **_payload(post_context), "csrfmiddlewaretoken": token, TOKEN_FIELD: submission_token_new(user=user)})
         changed = changed or _snapshot() != before
     assert changed != (name in NOT_AVAILABLE_ON_THE_TEST_JOB), f"{name}: changed={changed} with this payload"
 

@@ -97,6 +97,7 @@ class DemoActivity:
         self.users = users
         self.organisations = organisations
         self.now = timezone.now()
+        self.callback_share = 0.35  # of callers who ask for a call-back
         self.places = {code: streets for _name, code, streets in COUNCILS}
         self.suburbs = {(s.council_id, s.name): s for s in Suburb.objects.all()}
         self.issue_types = {(i.service, i.code): i for i in IssueType.objects.all()}
@@ -147,7 +148,7 @@ class DemoActivity:
                 suburb=self.suburbs[(council.pk, suburb_name)],
                 latitude=Decimal(f"{lat:.6f}"), longitude=Decimal(f"{lng:.6f}"),
                 service=service, issue_type=issue, description=self.rng.choice(DESCRIPTIONS[issue.code]),
-                callback_requested=self.rng.random() < 0.35,
+                callback_requested=self.rng.random() < self.callback_share,
                 callback_best_time=self.rng.choice(["after 5pm", "mornings", "any time", "lunchtime"]),
                 channel=self.rng.choice([ReceivedChannel.PHONE] * 6 + [ReceivedChannel.EMAIL, ReceivedChannel.WEB]),
                 received_at=received_at, link_job=link_job,
@@ -177,15 +178,17 @@ class DemoActivity:
             steps[JobStatus.CANCELLED] = steps[JobStatus.TRIAGED] + timedelta(minutes=self.rng.randint(20, 180))
         return steps
 
-    def _job(self, target: JobStatus) -> None:
-        code = self._weighted(COUNCIL_WEIGHTS)
-        service = self._weighted(SERVICE_WEIGHTS)
-        issue = self.rng.choice([i for (s, _c), i in self.issue_types.items() if s == service])
+    def _job(self, target: JobStatus, *, t0: datetime | None = None, code: str | None = None,
+             service: str | None = None, issue_code: str | None = None, place=None) -> None:
+        code = code or self._weighted(COUNCIL_WEIGHTS)
+        service = service or self._weighted(SERVICE_WEIGHTS)
+        issue = (self.issue_types[(service, issue_code)] if issue_code else
+                 self.rng.choice([i for (s, _c), i in self.issue_types.items() if s == service]))
         priority = self.priorities[self.rng.choice(PRIORITY_BY_ISSUE[issue.code])]
         category = self.categories[(service, self.rng.choice(CATEGORY_BY_ISSUE[(service, issue.code)]))]
         finished = target in (JobStatus.CLOSED, JobStatus.REPORTED, JobStatus.CANCELLED)
         age = timedelta(days=self.rng.uniform(12, 80)) if finished else timedelta(hours=self.rng.uniform(0.5, 60))
-        t0 = self.now - age
+        t0 = t0 or self.now - age
         steps = self._schedule(t0, priority, target)
         for _ in range(5):  # move the whole story back until its last step is in the past
             overshoot = steps[target] - (self.now - timedelta(minutes=5))
@@ -194,7 +197,7 @@ class DemoActivity:
             t0 -= overshoot + timedelta(minutes=self.rng.randint(5, 90))
             steps = self._schedule(t0, priority, target)
 
-        place = self._place(code)
+        place = place or self._place(code)
         first = self._log(code=code, service=service, issue=issue, received_at=t0, place=place)
         manager = self.rng.choice(self.case_managers)
         with _at(steps[JobStatus.LOGGED]):

@@ -24,6 +24,12 @@ STATUS_STYLES = {
     "closed": "text-bg-secondary",
     "reported": "text-bg-dark",
     "cancelled": "text-bg-light border",
+    # complaints (resolved and closed as above)
+    "received": "text-bg-primary",
+    "understood": "text-bg-info",
+    "discussed": "text-bg-info",
+    "agreed": "text-bg-warning",
+    "withdrawn": "text-bg-light border",
 }
 
 

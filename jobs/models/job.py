@@ -7,6 +7,7 @@ from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
 from accounts import permissions
 from accounts.enums import OrganisationKind
+from common.models import VersionLockMixin
 from enquiries.enums import Service
 
 from .. import states
@@ -25,7 +26,7 @@ from ..enums import (
 from .reference import Category, Priority, Targets
 
 
-class Job(ConcurrentTransitionMixin, models.Model):
+class Job(ConcurrentTransitionMixin, VersionLockMixin, models.Model):
     """A call ticket: the work that one or several customer enquiries describe."""
 
     reference = models.CharField(max_length=20, unique=True, editable=False)
@@ -109,30 +110,8 @@ class Job(ConcurrentTransitionMixin, models.Model):
             ),
         ]
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # Read without triggering a load when a list query deferred the column.
-        self._loaded_version = self.__dict__.get("version")
-
     def __str__(self) -> str:
         return self.reference
-
-    def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        self._loaded_version = self.version
-
-    # Optimistic locking: a save only lands on the version it was loaded at. -----------
-
-    def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update, *args, **kwargs):
-        # The state check of ConcurrentTransitionMixin misses edits that keep the status
-        # (re-categorising, moving the location); the version catches those too.
-        if self._loaded_version is not None:
-            base_qs = base_qs.filter(version=self._loaded_version)
-        return super()._do_update(base_qs, using, pk_val, values, update_fields, forced_update, *args, **kwargs)
-
-    def refresh_from_db(self, *args, **kwargs):
-        super().refresh_from_db(*args, **kwargs)
-        self._loaded_version = self.version
 
     # Derived --------------------------------------------------------------------------
 
@@ -350,7 +329,7 @@ class Job(ConcurrentTransitionMixin, models.Model):
     @fsm_log_description
     @transition(
         field=status,
-        source=[JobStatus.CLOSED, JobStatus.CANCELLED],
+        source=[JobStatus.CLOSED, JobStatus.REPORTED, JobStatus.CANCELLED],
         target=GET_STATE(states.status_after_reopen, states=[JobStatus.LOGGED, JobStatus.TRIAGED, JobStatus.ALLOCATED]),
         permission=permissions.may_triage_job,
         custom={"order": 21, "label": "Reopen", "url_name": "jobs:job-reopen", "style": "outline-secondary"},
@@ -361,6 +340,7 @@ class Job(ConcurrentTransitionMixin, models.Model):
         # notification, but the crew needs a due time that has not already passed.
         now = timezone.now()
         self.closed_at = None
+        self.reported_at = None
         self.cancelled_at = None
         self.cancel_reason = ""
         self.completed_at = None

@@ -18,12 +18,13 @@ ROLE_HOMES = [
         "callcentre_user",
         "/enquiries/home/",
         "Call-centre: Wellington City Council",
-        ["Log enquiry", "Enquiries"],
+        ["Log enquiry", "Enquiries", "Complaints"],
         id="call-centre",
     ),
-    pytest.param("casemanager_user", "/jobs/triage/", "Triage", ["Enquiries", "Triage"], id="case-manager"),
+    pytest.param("casemanager_user", "/jobs/triage/", "Triage", ["Enquiries", "Triage", "Complaints", "Reports"],
+                 id="case-manager"),
     pytest.param("crew_user", "/jobs/crew/", "Jobs for Citycare", ["Our jobs"], id="crew"),
-    pytest.param("analyst_user", "/reporting/", "Dashboard", ["Enquiries", "Dashboard"], id="analyst"),
+    pytest.param("analyst_user", "/reporting/", "Dashboard", ["Enquiries", "Dashboard", "Reports"], id="analyst"),
     pytest.param("admin_user", "/accounts/admin-home/", "Administration", ["Admin"], id="admin"),
 ]
 

@@ -1,0 +1,148 @@
+"""Reporting benchmark, run by bench/run.py after the pages (or alone on a seeded database):
+
+    .venv/bin/python bench/reports.py              # BENCH_DATABASE_URL or the default bench database
+
+- every DIA measure for every council and service, one financial year (target < 300 ms);
+- the analyst dashboard, all councils and one council, a year (target p95 < 150 ms);
+- a year's PDF trend report for one council, built as the task builds it (target < 10 s);
+- the CSV export of up to 500,000 jobs, streamed (target > 30,000 rows/s, memory flat).
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH.parent))
+sys.path.insert(1, str(BENCH))
+
+CSV_ROWS = 500_000
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def run(*, log=print, repeats: int = 5, requests: int = 30) -> tuple[str, list[dict]]:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import override_settings
+
+    from accounts import permissions
+    from accounts.models import Organisation, User
+    from jobs.models import Job
+    from reporting import services
+    from reporting.export import job_rows_csv
+    from reporting.measures import dia_measures_every_council
+    from reporting.periods import last_complete
+
+    year = last_complete("year")
+    rows = []
+
+    log(f"  every measure, every council and service, {year.label}")
+    dia_measures_every_council(period=year)  # warm-up
+    timings = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        measures = dia_measures_every_council(period=year)
+        timings.append((time.perf_counter() - started) * 1000)
+    jobs_in_year = sum(m.population for (_c, s), m in measures.items())
+    rows.append({"what": f"every measure, {len(measures)} council x service, {jobs_in_year:,} jobs",
+                 "p50": statistics.median(timings), "p95": max(timings), "target": "< 300 ms",
+                 "ok": max(timings) < 300})
+
+    analyst = User.objects.filter(role_analyst=True).first()
+    client = Client(SERVER_NAME="127.0.0.1")
+    client.force_login(analyst)
+    wcc = Organisation.objects.get(short_code="WCC")
+    for label, params in (("dashboard, all councils", {"period": year.key}),
+                          ("dashboard, Wellington City", {"period": year.key, "council": wcc.pk})):
+        log(f"  {label}")
+        client.get("/reporting/", params)
+        timings = []
+        for _ in range(requests):
+            started = time.perf_counter()
+            response = client.get("/reporting/", params)
+            timings.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, response.status_code
+        rows.append({"what": label, "p50": statistics.median(timings), "p95": _p95(timings), "target": "p95 < 150 ms",
+                     "ok": _p95(timings) < 150})
+
+    log("  PDF trend report, Wellington City, a year")
+    with tempfile.TemporaryDirectory() as folder, override_settings(REPORTS_ROOT=folder):
+        started = time.perf_counter()
+        report = services.report_request(council=wcc, services=["water_supply", "wastewater", "stormwater"],
+                                         period=year, by=permissions.SYSTEM)
+        report.refresh_from_db()
+        if report.status != "done":  # a broker is configured: build it here, as the worker would
+            services.report_build(report_id=report.pk)
+        seconds = time.perf_counter() - started
+        report.refresh_from_db()
+        size = report.file.size
+    rows.append({"what": f"PDF report ({size // 1024} KiB)", "p50": seconds * 1000, "p95": seconds * 1000,
+                 "target": "< 10 s", "ok": seconds < 10})
+
+    log(f"  CSV export of up to {CSV_ROWS:,} jobs")
+    ids = list(Job.objects.order_by("pk").values_list("pk", flat=True)[CSV_ROWS - 1:CSV_ROWS])
+    jobs = Job.objects.filter(pk__lte=ids[0]) if ids else Job.objects.all()
+    connection.close()
+    count, written = -1, 0
+    rss_start = _rss_mb()
+    rss_peak = rss_after_first = rss_start
+    started = time.perf_counter()
+    for line in job_rows_csv(jobs):
+        count += 1
+        written += len(line)
+        if count == 20_000:
+            rss_after_first = _rss_mb()
+        if count % 20_000 == 0:
+            rss_peak = max(rss_peak, _rss_mb())
+    seconds = time.perf_counter() - started
+    rate = count / seconds if seconds else 0
+    growth = rss_peak - rss_after_first
+    rows.append({"what": f"CSV export, {count:,} jobs ({written / 2**20:.0f} MiB)", "p50": seconds * 1000,
+                 "p95": seconds * 1000, "target": "> 30,000 rows/s, flat memory",
+                 "ok": rate > 30_000 and growth < 64,
+                 "note": f"{rate:,.0f} rows/s; RSS {rss_start:.0f} MiB at start, {rss_after_first:.0f} after 20k rows, "
+                         f"peak {rss_peak:.0f}"})
+    lines = ["-- reporting (in process) --"]
+    for row in rows:
+        lines.append(f"{row['what']:<58} p50 {row['p50']:9.1f} ms  p95 {row['p95']:9.1f} ms  {row['target']:<30} "
+                     f"{'PASS' if row['ok'] else 'FAIL'}  {row.get('note', '')}".rstrip())
+    return "\n".join(lines), rows
+
+
+def main() -> int:
+    from run import DEFAULT_URL, app_env
+
+    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+    os.environ.update({k: v for k, v in app_env(url, "bench-reporting-" + "x" * 40).items()
+                       if k in ("DJANGO_SETTINGS_MODULE", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL",
+                                "REDIS_URL", "LOG_LEVEL", "SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE",
+                                "CSRF_COOKIE_SECURE", "BEHIND_TLS_PROXY", "SECURE_HSTS_SECONDS")})
+    import django
+
+    django.setup()
+    import load
+    from django.conf import settings
+
+    if not (Path(settings.STATIC_ROOT) / "staticfiles.json").exists():
+        load.collectstatic(dict(os.environ), print)  # DEBUG=false pages need the static manifest
+    text, _rows = run()
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

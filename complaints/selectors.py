@@ -1,0 +1,209 @@
+"""Reads for complaints, always through the user's scope; query counts do not grow with rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django_fsm_log.models import StateLog
+
+from accounts import permissions
+from common.pagination import bounded_count
+from jobs.selectors import TimelineEntry
+
+from .enums import OPEN_STATUSES, STATE_LINE, ComplaintStatus
+from .models import Complaint, ComplaintAction, ComplaintContact, ComplaintEvent
+
+
+def complaints_visible_to(*, user) -> QuerySet[Complaint]:
+    complaints = Complaint.objects.all()
+    if not permissions.may_view_complaints(user):
+        return complaints.none()
+    if permissions.sees_all_councils(user):
+        return complaints
+    return complaints.filter(council_id=user.organisation_id)
+
+
+def complaint_for_page(*, user, reference: str) -> Complaint:
+    """The complaint, or Complaint.DoesNotExist when it is missing or out of scope."""
+    return complaints_visible_to(user=user).select_related(
+        "council", "customer", "job", "enquiry", "category", "cause", "owner", "logged_by", "updated_by",
+    ).get(reference=reference)
+
+
+# The queue ------------------------------------------------------------------------------
+
+QUEUE_TABS = (
+    ("new", "New"),
+    ("mine", "Mine"),
+    ("escalated", "Escalated"),
+    ("due_soon", "Due soon"),
+    ("overdue", "Overdue"),
+    ("all", "All"),
+)
+# Tabs ordered by the target that applies now, soonest first; the others newest first.
+DUE_ORDERED_TABS = {"due_soon", "overdue"}
+
+LIST_COLUMNS = (
+    "reference", "received_at", "status", "service", "level", "next_due_at", "acknowledged_at",
+    "council__short_code", "council__name", "customer__name", "category__name", "owner__first_name",
+    "owner__last_name", "owner__username", "job__reference", "job__status",
+)
+
+
+def complaint_queue(*, user, tab: str, now: datetime | None = None) -> QuerySet[Complaint]:
+    now = now or timezone.now()
+    complaints = complaints_visible_to(user=user)
+    if tab == "new":
+        complaints = complaints.filter(status=ComplaintStatus.RECEIVED)
+    elif tab == "mine":
+        complaints = complaints.filter(owner=user, status__in=OPEN_STATUSES)
+    elif tab == "escalated":
+        complaints = complaints.exclude(level="").filter(status__in=OPEN_STATUSES)
+    elif tab == "due_soon":
+        soon = now + timedelta(hours=settings.COMPLAINT_DUE_SOON_HOURS)
+        complaints = complaints.filter(next_due_at__gte=now, next_due_at__lt=soon)
+    elif tab == "overdue":
+        complaints = complaints.filter(next_due_at__lt=now)
+    elif tab != "all":
+        raise ValueError(f"Unknown tab {tab!r}")
+    return complaints
+
+
+def complaint_rows(queryset: QuerySet[Complaint]) -> QuerySet[Complaint]:
+    """A queue's rows with everything a row shows, in one query."""
+    return queryset.select_related("council", "customer", "category", "owner", "job").only(*LIST_COLUMNS)
+
+
+def complaint_counts(*, user, now: datetime | None = None) -> dict[str, tuple[int, bool]]:
+    """One bounded count per tab: (count, more than the bound)."""
+    now = now or timezone.now()
+    return {tab: bounded_count(complaint_queue(user=user, tab=tab, now=now)) for tab, _label in QUEUE_TABS}
+
+
+# The complaint page ----------------------------------------------------------------------
+
+def complaint_state_line(*, complaint: Complaint) -> list[dict]:
+    position = STATE_LINE.index(complaint.status) if complaint.status in STATE_LINE else -1
+    steps = []
+    for index, status in enumerate(STATE_LINE):
+        if complaint.status == ComplaintStatus.WITHDRAWN:
+            state = "cancelled"
+        elif index < position or (complaint.status == ComplaintStatus.CLOSED and index == position):
+            state = "done"
+        elif index == position:
+            state = "current"
+        else:
+            state = "todo"
+        steps.append({"value": status.value, "label": status.label, "state": state})
+    return steps
+
+
+def complaint_contacts(*, complaint: Complaint) -> QuerySet[ComplaintContact]:
+    return complaint.contacts.select_related("by").order_by("at", "id")
+
+
+def complaint_next_steps(*, complaint: Complaint) -> QuerySet[ComplaintAction]:
+    return complaint.actions.select_related("owner", "done_by").order_by("due_on", "id")
+
+
+def _titles() -> dict[str, str]:
+    titles = {"create": "Complaint logged"}
+    for transition in Complaint._meta.get_field("status").get_all_transitions(Complaint):
+        titles.setdefault(transition.name, transition.custom.get("label", transition.name))
+    return titles
+
+
+def complaint_timeline(*, complaints: list[Complaint], prefix_reference: bool = False) -> list[TimelineEntry]:
+    """Every step of these complaints, oldest first: two queries whatever their number or length."""
+    if not complaints:
+        return []
+    by_pk = {complaint.pk: complaint for complaint in complaints}
+    labels = dict(ComplaintStatus.choices)
+    titles = _titles()
+    entries = []
+    logs = StateLog.objects.filter(
+        content_type=ContentType.objects.get_for_model(Complaint), object_id__in=list(by_pk)
+    ).select_related("by")
+    for log in logs:
+        title = titles.get(log.transition, log.transition.replace("_", " ").capitalize())
+        entries.append(TimelineEntry(
+            at=log.timestamp, by=log.by, kind="complaint",
+            title=_prefixed(by_pk[log.object_id], title, prefix_reference),
+            text=log.description or "",
+            source_state=labels.get(log.source_state) if log.source_state else None,
+            state=labels.get(log.state, log.state),
+        ))
+    for event in ComplaintEvent.objects.filter(complaint_id__in=list(by_pk)).select_related("by"):
+        entries.append(TimelineEntry(
+            at=event.at, by=event.by, kind="complaint",
+            title=_prefixed(by_pk[event.complaint_id], event.get_kind_display(), prefix_reference), text=event.text,
+        ))
+    entries.sort(key=lambda entry: entry.at)
+    return entries
+
+
+def _prefixed(complaint: Complaint, title: str, prefix: bool) -> str:
+    return f"Complaint {complaint.reference}: {title}" if prefix else title
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    label: str
+    url: str
+    style: str
+
+
+def complaint_actions(*, complaint: Complaint, user, open_action_count: int) -> list[Action]:
+    """The buttons this user may press now, straight from the state machine."""
+    complaint._open_action_count = open_action_count
+    transitions = sorted(complaint.get_available_user_status_transitions(user),
+                         key=lambda t: t.custom.get("order", 99))
+    return [
+        Action(name=t.name, label=t.custom.get("label", t.name), url=reverse(t.custom["url_name"],
+                                                                              args=[complaint.reference]),
+               style=t.custom.get("style", "primary"))
+        for t in transitions if t.custom.get("url_name")
+    ]
+
+
+# On other pages -----------------------------------------------------------------------------
+
+def complaints_for_job(*, job, user) -> list[Complaint]:
+    """The complaints about a job this user may see (none for crews and analysts)."""
+    return list(
+        complaints_visible_to(user=user).filter(job=job)
+        .select_related("category", "owner").order_by("received_at", "id")
+    )
+
+
+def complaints_for_customer(*, customer_id: int, user, limit: int = 10) -> list[Complaint]:
+    return list(
+        complaints_visible_to(user=user).filter(customer_id=customer_id)
+        .select_related("category").order_by("-received_at", "-id")[:limit]
+    )
+
+
+def open_action_count(*, complaint: Complaint) -> int:
+    return complaint.actions.filter(done_at__isnull=True).count()
+
+
+
+def owner_candidates(*, council_id: int | None):
+    """Who may own an escalation or a next step: active utility staff, or staff of the complaint's council."""
+    from accounts.enums import OrganisationKind
+    from accounts.models import User
+
+    return (
+        User.objects.filter(is_active=True)
+        .filter(Q(organisation__kind=OrganisationKind.UTILITY) | Q(organisation_id=council_id,
+                                                                   organisation__kind=OrganisationKind.COUNCIL))
+        .select_related("organisation")
+        .order_by("first_name", "last_name", "username")
+    )

@@ -1,0 +1,90 @@
+"""Reports: trend reports built by a Celery task, and published periods with their frozen figures."""
+
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage
+from django.db import models
+from django.utils import timezone
+
+from enquiries.enums import Service
+
+from .enums import ReportKind, ReportStatus
+from .periods import Period, period_parse
+
+
+def reports_storage():
+    return FileSystemStorage(location=settings.REPORTS_ROOT)
+
+
+class Report(models.Model):
+    """One report run: who asked, for which council, services and period, and its file.
+
+    A publication is a report run too: its ``figures`` are the measures as published, kept
+    as they were; a later re-run of the same period is compared against them, never written
+    over them.
+    """
+
+    reference = models.CharField(max_length=20, unique=True, editable=False)
+    kind = models.CharField(max_length=20, choices=ReportKind.choices, default=ReportKind.ON_DEMAND)
+    council = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="reports", help_text="Empty: every council together.")
+    services = models.JSONField(default=list, help_text="Service codes; the report covers each.")
+    period_key = models.CharField("period", max_length=12, help_text="FY2025, FY2025-Q2 or 2025-10.")
+    status = models.CharField(max_length=20, choices=ReportStatus.choices, default=ReportStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0, help_text="Per cent done, for the page to show.")
+    progress_note = models.CharField(max_length=120, blank=True)
+    error = models.TextField(blank=True)
+    file = models.FileField(upload_to="%Y/", storage=reports_storage, blank=True)
+    figures = models.JSONField(default=dict, blank=True,
+                               help_text="The measures as computed (as published, for a publication).")
+    jobs_reported = models.PositiveIntegerField(default=0)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+", help_text="Empty for a scheduled report.")
+    requested_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        indexes = [models.Index(fields=["-requested_at", "-id"], name="report_newest")]
+        constraints = [
+            # One publication per council, service set and period: publishing twice is refused.
+            models.UniqueConstraint(fields=["council", "period_key", "services"],
+                                    condition=models.Q(kind=ReportKind.PUBLICATION), name="report_one_publication"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def period(self) -> Period:
+        return period_parse(self.period_key)
+
+    @property
+    def service_labels(self) -> str:
+        return ", ".join(Service(s).label for s in self.services)
+
+    @property
+    def council_label(self) -> str:
+        return self.council.name if self.council_id else "All councils"
+
+    @property
+    def title(self) -> str:
+        return f"{self.council_label}: {self.service_labels.lower()}, {self.period.label}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (ReportStatus.DONE, ReportStatus.FAILED)
+
+
+class ReportSubscription(models.Model):
+    """An analyst who gets an e-mail with the link when a scheduled report is ready."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="report_subscriptions")
+    council = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, null=True, blank=True,
+                                related_name="+", help_text="Empty: every council's reports.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "council"], name="report_subscription_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.council or 'all councils'})"
