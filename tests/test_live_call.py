@@ -42,8 +42,9 @@ def test_customer_save_refuses_a_bad_phone_even_for_a_call_back(council):
 
 
 def test_log_enquiry_form_refuses_call_me_maybe_as_the_call_back_number(client_for, callcentre_user, council,
-                                                                       suburb, leak):
+                                                                       suburb, leak, submission_token):
     response = client_for(callcentre_user).post("/enquiries/new/", {
+        "submission_token": submission_token(callcentre_user),
         "customer_name": "Mere Tane", "customer_phone": "call me maybe", "preferred_channel": "email",
         "customer_email": "mere@example.org", "council": council.pk, "street_address": "12 Cuba Street",
         "suburb": suburb.pk, "issue_type": leak.pk, "description": "Leak", "channel": "phone",
@@ -54,8 +55,10 @@ def test_log_enquiry_form_refuses_call_me_maybe_as_the_call_back_number(client_f
     assert not Customer.objects.exists()
 
 
-def test_log_enquiry_form_stores_the_phone_normalised(client_for, callcentre_user, council, suburb, leak):
+def test_log_enquiry_form_stores_the_phone_normalised(client_for, callcentre_user, council, suburb, leak,
+                                                     submission_token):
     response = client_for(callcentre_user).post("/enquiries/new/", {
+        "submission_token": submission_token(callcentre_user),
         "customer_name": "Mere Tane", "customer_phone": "+64 4 555 0199", "preferred_channel": "phone",
         "council": council.pk, "street_address": "12 Cuba Street", "suburb": suburb.pk, "issue_type": leak.pk,
         "description": "Leak", "channel": "phone",
@@ -94,8 +97,10 @@ def test_customer_search_page_and_help_text_agree_on_two_characters(client_for, 
     assert "Hemi Walker" in body and "No customer matches" not in body
 
 
-def test_out_of_range_coordinates_get_their_own_message_only(client_for, callcentre_user, council, suburb, leak):
+def test_out_of_range_coordinates_get_their_own_message_only(client_for, callcentre_user, council, suburb, leak,
+                                                            submission_token):
     response = client_for(callcentre_user).post("/enquiries/new/", {
+        "submission_token": submission_token(callcentre_user),
         "customer_name": "Aroha Ngata", "customer_phone": "021 555 0101", "preferred_channel": "phone",
         "council": council.pk, "street_address": "12 Cuba Street", "suburb": suburb.pk, "issue_type": leak.pk,
         "description": "Leak", "channel": "phone", "latitude": "-95", "longitude": "174.7",

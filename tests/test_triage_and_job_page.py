@@ -59,36 +59,55 @@ def test_new_enquiries_keep_their_query_count(client_for, casemanager_user, coun
 
 
 def test_create_job_asks_first_when_an_open_job_nearby_may_be_the_same_fault(client_for, casemanager_user,
-                                                                           council, suburb, leak):
+                                                                           council, suburb, leak, submission_token):
     open_job = JobFactory(council=council, suburb=suburb, street_address="20 Brooklyn Road")
     enquiry = EnquiryFactory(council=council, suburb=suburb, issue_type=leak, street_address="22 Brooklyn Road")
     client = client_for(casemanager_user)
-    response = client.post("/jobs/create/", {"enquiries": [enquiry.pk], "next": "/jobs/triage/?tab=new"})
+    token = submission_token(casemanager_user)
+    response = client.post("/jobs/create/", {"enquiries": [enquiry.pk], "next": "/jobs/triage/?tab=new",
+                                             "submission_token": token})
     body = response.content.decode()
     assert response.status_code == 200 and Job.objects.count() == 1
     assert "Is this the same fault as an open job?" in body
     assert f"Link to job {open_job.reference}" in body and "next door" in body
     assert "Create a new job anyway" in body
+    assert body.count(f'name="submission_token" value="{token}"') == 2  # the triage form's token goes on
 
     # One click links it.
-    response = client.post("/jobs/create/", {"enquiries": [enquiry.pk], "link_job": open_job.reference})
+    response = client.post("/jobs/create/", {"enquiries": [enquiry.pk], "link_job": open_job.reference,
+                                             "submission_token": token})
     assert response.status_code == 302 and response["Location"] == f"/jobs/{open_job.reference}/"
     enquiry.refresh_from_db()
     assert enquiry.job == open_job and enquiry.status == EnquiryStatus.LINKED and Job.objects.count() == 1
 
+    # A second click on either button, or on Create job itself, goes to that result and does nothing more.
+    for extra in ({"link_job": open_job.reference}, {"confirmed": "1"}, {}):
+        response = client.post("/jobs/create/", {"enquiries": [enquiry.pk], "submission_token": token, **extra},
+                               follow=True)
+        assert response.redirect_chain[-1][0] == f"/jobs/{open_job.reference}/"
+        assert "This was already recorded" in response.content.decode()
+    assert Job.objects.count() == 1
 
-def test_create_job_anyway_makes_a_new_job(client_for, casemanager_user, council, suburb, leak):
+
+def test_create_job_anyway_makes_a_new_job_once(client_for, casemanager_user, council, suburb, leak,
+                                               submission_token):
     JobFactory(council=council, suburb=suburb, street_address="20 Brooklyn Road")
     enquiry = EnquiryFactory(council=council, suburb=suburb, issue_type=leak, street_address="22 Brooklyn Road")
-    response = client_for(casemanager_user).post("/jobs/create/", {"enquiries": [enquiry.pk], "confirmed": "1"})
+    client = client_for(casemanager_user)
+    data = {"enquiries": [enquiry.pk], "confirmed": "1", "submission_token": submission_token(casemanager_user)}
+    response = client.post("/jobs/create/", data)
     assert response.status_code == 302 and Job.objects.count() == 2
     enquiry.refresh_from_db()
     assert enquiry.job.reference in response["Location"]
+    again = client.post("/jobs/create/", data)
+    assert again.status_code == 302 and again["Location"] == response["Location"] and Job.objects.count() == 2
 
 
-def test_create_job_without_a_nearby_job_goes_straight_ahead(client_for, casemanager_user, council, suburb, leak):
+def test_create_job_without_a_nearby_job_goes_straight_ahead(client_for, casemanager_user, council, suburb, leak,
+                                                             submission_token):
     enquiry = EnquiryFactory(council=council, suburb=suburb, issue_type=leak, street_address="22 Brooklyn Road")
-    response = client_for(casemanager_user).post("/jobs/create/", {"enquiries": [enquiry.pk]})
+    response = client_for(casemanager_user).post("/jobs/create/", {
+        "enquiries": [enquiry.pk], "submission_token": submission_token(casemanager_user)})
     assert response.status_code == 302 and Job.objects.count() == 1
 
 
@@ -113,19 +132,23 @@ def test_linking_an_earlier_enquiry_that_makes_the_job_overdue_is_said_before(jo
 
 
 def test_link_page_warns_and_asks_again_before_an_overdue_link(client_for, casemanager_user, council, suburb, leak,
-                                                               job_due_soon):
+                                                               job_due_soon, submission_token):
     enquiry = EnquiryFactory(council=council, suburb=suburb, issue_type=leak, street_address="22 Brooklyn Road",
                              received_at=timezone.now() - timedelta(hours=6))
     client = client_for(casemanager_user)
     page = client.get(f"/enquiries/{enquiry.reference}/link/").content.decode()
     assert f"Linking makes {job_due_soon.reference} overdue" in page
 
-    response = client.post(f"/enquiries/{enquiry.reference}/link/", {"job_reference": job_due_soon.reference})
+    token = submission_token(casemanager_user)
+    response = client.post(f"/enquiries/{enquiry.reference}/link/", {"job_reference": job_due_soon.reference,
+                                                                     "submission_token": token})
     assert response.status_code == 400 and "Link again to go ahead" in response.content.decode()
+    assert f'value="{token}"' in response.content.decode()  # the same token, so "Link again" is still one link
     assert Enquiry.objects.get(pk=enquiry.pk).job is None
 
     response = client.post(f"/enquiries/{enquiry.reference}/link/",
-                           {"job_reference": job_due_soon.reference, "confirm_overdue": "1"})
+                           {"job_reference": job_due_soon.reference, "confirm_overdue": "1",
+                            "submission_token": token})
     assert response.status_code == 302
     job_due_soon.refresh_from_db()
     assert job_due_soon.is_overdue
@@ -214,8 +237,9 @@ def dispatched_job_with_note(council, suburb, casemanager_user, contractor, p2, 
                                  note="Bring a 100 mm clamp; traffic management needed.")
 
 
-def test_notes_and_descriptions_have_length_limits(client_for, casemanager_user, dispatched_job_with_note):
-    response = client_for(casemanager_user).post(f"/jobs/{dispatched_job_with_note.reference}/notes/",
-                                                  {"text": "x" * 10_000})
+def test_notes_and_descriptions_have_length_limits(client_for, casemanager_user, dispatched_job_with_note,
+                                                  submission_token):
+    response = client_for(casemanager_user).post(f"/jobs/{dispatched_job_with_note.reference}/notes/", {
+        "text": "x" * 10_000, "submission_token": submission_token(casemanager_user)})
     assert response.status_code == 400
     assert "Ensure this value has at most 2000 characters" in response.content.decode()
