@@ -1,5 +1,6 @@
 # Two commands for a newcomer: `make demo` and `make test`. Everything else is a step they use.
 PYTHON ?= python3
+PORT ?= 8000
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
@@ -26,9 +27,9 @@ migrate: install
 seed: migrate
 	$(PY) manage.py seed_demo
 
-## make demo: SQLite, tasks in-process, demo data and a login per role, at http://127.0.0.1:8000
+## make demo: SQLite, tasks in-process, demo data and a login per role, at http://127.0.0.1:8000 (PORT=8001 for another)
 demo: seed
-	$(PY) manage.py runserver 127.0.0.1:8000
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 ## make test: the whole suite. DATABASE_URL / REDIS_URL, when set, point it at PostgreSQL and Redis.
 test: install $(NPM_STAMP)

@@ -1,13 +1,15 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from common.admin import LabelledTabularInline
+
 from .enums import ROLE_FIELDS as ROLE_FIELD_OF
 from .models import Organisation, Suburb, User
 
 ROLE_FIELDS = tuple(ROLE_FIELD_OF.values())
 
 
-class SuburbInline(admin.TabularInline):
+class SuburbInline(LabelledTabularInline):
     model = Suburb
     extra = 1
 

@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "accounts.middleware.IdleSessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "config.middleware.ProjectNotFoundPageMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -353,7 +354,9 @@ MAX_FORM_VALUE_LENGTH = env.int("MAX_FORM_VALUE_LENGTH", default=20_000)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"forbidden_one_line": {"()": "config.logging.ForbiddenWithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}, "celery.app.trace": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "INFO"}, "celery.app.trace": {"level": "WARNING"},
+                "django.request": {"filters": ["forbidden_one_line"]}},
 }

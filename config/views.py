@@ -97,7 +97,9 @@ def permission_denied(request, exception=None):
 
 
 def page_not_found(request, exception=None):
-    return render(request, "404.html", status=404)
+    response = render(request, "404.html", status=404)
+    response.project_page = True
+    return response
 
 
 def server_error(request):

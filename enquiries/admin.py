@@ -1,16 +1,17 @@
 from django.contrib import admin
 from django_fsm_log.admin import StateLogInline
 
-from common.admin import ReadOnlyAdminMixin
+from common.admin import LabelledListEditableMixin, ReadOnlyAdminMixin
 
 from .models import Customer, Enquiry, IssueType, PersonalDataAccess
 
 
 @admin.register(IssueType)
-class IssueTypeAdmin(admin.ModelAdmin):
-    list_display = ("name", "service", "code", "dia_category", "duplicate_radius_m", "sort_order", "is_active")
-    list_filter = ("service", "dia_category", "is_active")
-    list_editable = ("duplicate_radius_m", "sort_order", "is_active")
+class IssueTypeAdmin(LabelledListEditableMixin, admin.ModelAdmin):
+    list_display = ("name", "service", "code", "dia_category", "duplicate_radius_m", "is_urgent", "sort_order",
+                    "is_active")
+    list_filter = ("service", "dia_category", "is_urgent", "is_active")
+    list_editable = ("duplicate_radius_m", "is_urgent", "sort_order", "is_active")
 
 
 @admin.register(Customer)

@@ -1,8 +1,6 @@
-import re
 
 import django_filters
 from django import forms
-from django.db.models import Q
 
 from accounts import permissions
 from accounts.models import Organisation
@@ -11,9 +9,7 @@ from common.widgets import FastSelect
 
 from .enums import EnquiryStatus, Service
 from .models import Enquiry, IssueType
-from .text import phone_digits
-
-REFERENCE = re.compile(r"^(ENQ|JOB)-\d{4}-\d{1,6}$", re.I)
+from .selectors import enquiry_search
 
 
 class EnquiryFilter(django_filters.FilterSet):
@@ -59,19 +55,4 @@ class EnquiryFilter(django_filters.FilterSet):
         return form
 
     def search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        if REFERENCE.match(value):
-            value = value.upper()
-            if value.startswith("JOB"):
-                return queryset.filter(job__reference=value)
-            return queryset.filter(reference=value)
-        if not self.by_customer:  # personal data: only the roles that see customers may search by them
-            return queryset.filter(Q(street_address__icontains=value) | Q(reference__icontains=value))
-        digits = phone_digits(value)
-        if len(digits) >= 3 and not any(ch.isalpha() for ch in value):
-            return queryset.filter(customer__phone_digits__startswith=digits)
-        return queryset.filter(
-            Q(customer__name__icontains=value) | Q(street_address__icontains=value) | Q(reference__icontains=value)
-        )
+        return enquiry_search(queryset, value, by_customer=self.by_customer)

@@ -6,9 +6,13 @@ from accounts.models import Organisation, Suburb
 from accounts.selectors import councils_visible_to, suburbs_for_council
 from common.forms import LocalDateTimeField, OneTimeSubmitMixin
 
-from .enums import ContactChannel, ReceivedChannel, Service
+from .enums import ContactChannel, ReceivedChannel
 from .models import Customer, IssueType
 from .selectors import customers_visible_to, issue_types_active
+from .text import PHONE_HELP, phone_normalise
+
+DESCRIPTION_MAX = 2000
+POSTAL_ADDRESS_MAX = 300
 
 NZ_LATITUDE = (-47.5, -34.0)
 NZ_LONGITUDE = (166.0, 179.0)
@@ -34,11 +38,11 @@ class EnquiryForm(OneTimeSubmitMixin, forms.Form):
 
     customer = forms.ModelChoiceField(queryset=Customer.objects.none(), required=False, widget=forms.HiddenInput)
     customer_name = forms.CharField(label="Customer name", max_length=120)
-    customer_phone = forms.CharField(label="Phone", max_length=40, required=False,
+    customer_phone = forms.CharField(label="Phone", max_length=40, required=False, help_text=PHONE_HELP,
                                      widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}))
     customer_email = forms.EmailField(label="Email", required=False)
-    customer_postal_address = forms.CharField(label="Postal address", required=False,
-                                              widget=forms.Textarea(attrs={"rows": 2}))
+    customer_postal_address = forms.CharField(label="Postal address", required=False, max_length=POSTAL_ADDRESS_MAX,
+                                              widget=forms.Textarea(attrs={"rows": 1, "data-counter": ""}))
     preferred_channel = forms.ChoiceField(label="Preferred contact channel", choices=ContactChannel.choices,
                                           initial=ContactChannel.PHONE)
 
@@ -54,10 +58,11 @@ class EnquiryForm(OneTimeSubmitMixin, forms.Form):
                                    help_text="Optional, e.g. 174.7787.")
     asset_id = forms.CharField(label="Property or asset id", max_length=60, required=False)
 
-    service = forms.ChoiceField(label="Service", choices=[("", "Choose the service")] + Service.choices)
-    issue_type = GroupedIssueTypeField(label="Issue type", queryset=IssueType.objects.none())
-    description = forms.CharField(label="What the customer says",
-                                  widget=forms.Textarea(attrs={"rows": 3}))
+    # The issue type says the service: one select, typed to pick ("Leak", "Overflow").
+    issue_type = GroupedIssueTypeField(label="Issue type", queryset=IssueType.objects.none(),
+                                       help_text="Type the first letters to pick it.")
+    description = forms.CharField(label="What the customer says", max_length=DESCRIPTION_MAX,
+                                  widget=forms.Textarea(attrs={"rows": 3, "data-counter": ""}))
 
     callback_requested = forms.BooleanField(label="Customer wants a call-back", required=False)
     callback_best_time = forms.CharField(label="Best time to call", max_length=120, required=False)
@@ -66,7 +71,8 @@ class EnquiryForm(OneTimeSubmitMixin, forms.Form):
         label="Received at", required=False,
         help_text="Leave as now unless logging an earlier call (after hours, say).",
     )
-    backdate_reason = forms.CharField(label="Why earlier than now", max_length=200, required=False)
+    backdate_reason = forms.CharField(label="Why earlier than now", max_length=200, required=False,
+                                      widget=forms.TextInput(attrs={"data-counter": ""}))
     link_job = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, user, **kwargs):
@@ -88,7 +94,7 @@ class EnquiryForm(OneTimeSubmitMixin, forms.Form):
         duplicates_url = reverse("enquiries:duplicate-candidates")
         watch = {"hx-get": duplicates_url, "hx-target": "#duplicates", "hx-include": "#enquiry-form",
                  "hx-sync": "#enquiry-form:replace"}
-        for name in ("service", "suburb", "latitude", "longitude", "issue_type"):
+        for name in ("suburb", "latitude", "longitude", "issue_type"):
             self.fields[name].widget.attrs.update(watch | {"hx-trigger": "change"})
         self.fields["street_address"].widget.attrs.update(
             watch | {"hx-trigger": "keyup changed delay:500ms, change", "autocomplete": "off"}
@@ -99,6 +105,11 @@ class EnquiryForm(OneTimeSubmitMixin, forms.Form):
                 "hx-trigger": "change", "hx-include": "#id_council",
             })
         self.fields["customer_name"].widget.attrs["autocomplete"] = "off"
+        # "Why earlier than now" is shown once the received time is changed from what the page loaded with.
+        loaded = self.data.get("received_at", "") if self.is_bound else self.initial.get("received_at", "")
+        self.fields["received_at"].widget.attrs["data-initial"] = loaded
+        for name in ("customer_postal_address", "description", "backdate_reason"):
+            self.fields[name].widget.attrs["maxlength"] = self.fields[name].max_length
 
     def _council_id(self, only_council) -> int | None:
         if only_council is not None:
@@ -109,15 +120,24 @@ class EnquiryForm(OneTimeSubmitMixin, forms.Form):
         except (TypeError, ValueError):
             return None
 
+    def clean_customer_phone(self):
+        try:
+            return phone_normalise(self.cleaned_data["customer_phone"])
+        except ValueError as exc:
+            raise forms.ValidationError(f"{exc} Enter it as, say, 021 555 0101, 04 555 0199 or 0800 123 456.") \
+                from exc
+
     def clean(self):
         cleaned = super().clean()
-        issue_type, service = cleaned.get("issue_type"), cleaned.get("service")
-        if issue_type and service and issue_type.service != service:
-            self.add_error("issue_type", f"{issue_type.name} is a {issue_type.get_service_display().lower()} issue; "
-                                         f"choose one for {Service(service).label.lower()}.")
-        if cleaned.get("callback_requested") and not cleaned.get("customer_phone"):
+        issue_type = cleaned.get("issue_type")
+        if issue_type:
+            cleaned["service"] = issue_type.service
+        if cleaned.get("callback_requested") and not cleaned.get("customer_phone") \
+                and "customer_phone" not in self.errors:
             self.add_error("customer_phone", "A call-back needs a phone number.")
-        if (cleaned.get("latitude") is None) != (cleaned.get("longitude") is None):
+        # Only when both values are usable: an out-of-range one already has its own message.
+        if "latitude" not in self.errors and "longitude" not in self.errors \
+                and (cleaned.get("latitude") is None) != (cleaned.get("longitude") is None):
             self.add_error("longitude", "Give both latitude and longitude, or neither.")
         return cleaned
 
@@ -133,7 +153,8 @@ class EnquiryForm(OneTimeSubmitMixin, forms.Form):
 
 
 class ResolveForm(forms.Form):
-    outcome = forms.CharField(label="What the customer was told", widget=forms.Textarea(attrs={"rows": 3}))
+    outcome = forms.CharField(label="What the customer was told", max_length=DESCRIPTION_MAX,
+                              widget=forms.Textarea(attrs={"rows": 3, "data-counter": ""}))
 
 
 class LinkToJobForm(OneTimeSubmitMixin, forms.Form):

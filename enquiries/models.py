@@ -33,6 +33,10 @@ class IssueType(models.Model):
         "DIA complaint category", max_length=30, choices=DiaComplaintCategory.choices, blank=True,
         help_text="An enquiry of this type counts as a complaint in this DIA category; blank for none.",
     )
+    is_urgent = models.BooleanField(
+        "usually urgent", default=False,
+        help_text="Flagged in the triage queue, which can list these first (no water, overflows, flooding).",
+    )
     sort_order = models.PositiveSmallIntegerField(default=100)
     is_active = models.BooleanField(default=True)
 

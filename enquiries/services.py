@@ -22,7 +22,7 @@ from common.references import reference_next
 
 from .enums import ContactChannel, EnquiryStatus, Service
 from .models import Customer, Enquiry, IssueType, PersonalDataAccess
-from .text import phone_digits
+from .text import phone_digits, phone_normalise
 
 
 def customer_save(
@@ -46,9 +46,13 @@ def customer_save(
         raise ValidationError({"customer_email": "An email address is needed for the preferred channel."})
     if preferred_channel == ContactChannel.LETTER and not postal_address.strip():
         raise ValidationError({"customer_postal_address": "A postal address is needed for letters."})
+    try:
+        phone = phone_normalise(phone)
+    except ValueError as exc:
+        raise ValidationError({"customer_phone": str(exc)}) from exc
     customer = customer or Customer(council=council)
     customer.name = name.strip()
-    customer.phone = phone.strip()
+    customer.phone = phone
     customer.phone_digits = phone_digits(phone)
     customer.email = email.strip()
     customer.postal_address = postal_address.strip()

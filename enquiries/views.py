@@ -18,7 +18,7 @@ from common.forms import add_service_errors
 from common.pagination import keyset_page
 from common.submissions import AlreadySubmitted, submission_previous, submission_token_new, submitted_once
 from jobs.enums import OPEN_STATUSES
-from jobs.selectors import jobs_visible_to
+from jobs.selectors import jobs_visible_to, link_overdue_warning
 from jobs.services import JobChanged, enquiry_link_to_job
 
 from . import selectors, services
@@ -188,10 +188,16 @@ def enquiry_link(request, reference):
         messages.warning(request, f"{enquiry.reference} is already {enquiry.get_status_display().lower()}.")
         return redirect("enquiries:enquiry-detail", reference=reference)
     form = LinkToJobForm(request.POST or None, submitter=request.user)
+    overdue_confirm = ""
     if request.method == "POST" and form.is_valid():
-        job = jobs_visible_to(user=request.user).filter(reference=form.cleaned_data["job_reference"]).first()
+        job = jobs_visible_to(user=request.user).select_related("priority").filter(
+            reference=form.cleaned_data["job_reference"]).first()
+        warning = job and link_overdue_warning(job=job, received_at=enquiry.received_at)
         if job is None:
             form.add_error("job_reference", "No job with that reference.")
+        elif warning and not request.POST.get("confirm_overdue"):
+            form.add_error("job_reference", f"{warning} Link again to go ahead.")
+            overdue_confirm = job.reference
         else:
             try:
                 with submitted_once(token=form.submission_token, user=request.user) as submission:
@@ -213,8 +219,10 @@ def enquiry_link(request, reference):
         street_address=enquiry.street_address, latitude=enquiry.latitude, longitude=enquiry.longitude,
         radius_m=enquiry.issue_type.duplicate_radius_m,
     )
+    for candidate in candidates:
+        candidate.overdue_warning = link_overdue_warning(job=candidate.job, received_at=enquiry.received_at)
     return render(request, "enquiries/enquiry_link.html",
-                  {"enquiry": enquiry, "form": form, "candidates": candidates,
+                  {"enquiry": enquiry, "form": form, "candidates": candidates, "overdue_confirm": overdue_confirm,
                    "window_days": settings.ENQUIRY_DUPLICATE_WINDOW_DAYS},
                   status=400 if form.errors else 200)
 
@@ -258,20 +266,26 @@ def customer_pick(request, pk):
 @require_GET
 def duplicate_candidates(request):
     council_id = _int(request.GET.get("council"))
-    service = request.GET.get("service", "")
     issue_type = IssueType.objects.filter(pk=_int(request.GET.get("issue_type"))).first()
-    candidates = []
-    if council_id and service and permissions.council_in_scope(request.user, council_id):
-        candidates = selectors.duplicate_candidates(
-            user=request.user, council_id=council_id, service=service,
-            street_address=_text(request.GET.get("street_address")),
-            latitude=_decimal(request.GET.get("latitude"), NZ_LATITUDE),
-            longitude=_decimal(request.GET.get("longitude"), NZ_LONGITUDE),
+    # Until the issue type is picked, jobs of every service nearby are shown.
+    service = issue_type.service if issue_type else request.GET.get("service", "")
+    street_address = _text(request.GET.get("street_address"))
+    latitude = _decimal(request.GET.get("latitude"), NZ_LATITUDE)
+    longitude = _decimal(request.GET.get("longitude"), NZ_LONGITUDE)
+    searched = bool(council_id and (street_address.strip() or latitude is not None))
+    found = selectors.DuplicateSearch([], [])
+    if searched and permissions.council_in_scope(request.user, council_id):
+        found = selectors.duplicate_search(
+            user=request.user, council_id=council_id, service=service or None,
+            street_address=street_address, latitude=latitude, longitude=longitude,
             radius_m=issue_type.duplicate_radius_m if issue_type else 200,
         )
+    received_at = _received_at(request.GET.get("received_at"))
+    for candidate in found.candidates:
+        candidate.overdue_warning = link_overdue_warning(job=candidate.job, received_at=received_at)
     return render(request, "enquiries/_duplicates.html", {
-        "candidates": candidates, "chosen": request.GET.get("link_job", ""),
-        "searched": bool(council_id and service), "window_days": settings.ENQUIRY_DUPLICATE_WINDOW_DAYS,
+        "candidates": found.candidates, "fixed": found.recently_fixed, "chosen": request.GET.get("link_job", ""),
+        "searched": searched, "window_days": settings.ENQUIRY_DUPLICATE_WINDOW_DAYS,
     })
 
 
@@ -283,6 +297,18 @@ def suburb_options(request):
         raise Http404("No such council")
     return render(request, "enquiries/_suburb_options.html",
                   {"suburbs": suburbs_for_council(council_id=council_id)})
+
+
+def _received_at(value):
+    """The received time typed in the form (local, 'YYYY-MM-DDTHH:MM'), or None."""
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    try:
+        return timezone.make_aware(datetime.strptime((value or "")[:16], "%Y-%m-%dT%H:%M"))
+    except ValueError:
+        return None
 
 
 def _text(value) -> str:

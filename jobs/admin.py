@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django_fsm_log.admin import StateLogInline
 
-from common.admin import ReadOnlyAdminMixin
+from common.admin import LabelledListEditableMixin, ReadOnlyAdminMixin
 
 from .models import (
     Assessment,
@@ -25,7 +25,7 @@ from .models import (
 
 
 @admin.register(Priority)
-class PriorityAdmin(admin.ModelAdmin):
+class PriorityAdmin(LabelledListEditableMixin, admin.ModelAdmin):
     list_display = ("name", "label", "is_urgent", "attendance_target_hours", "resolution_target_hours",
                     "business_hours", "is_active")
     list_editable = ("is_active",)

@@ -1,3 +1,5 @@
+import re
+
 from crispy_forms.helper import FormHelper
 from django import forms
 
@@ -9,6 +11,8 @@ from enquiries.enums import Service
 from .enums import CancelReason, JobSource
 from .models import Category, Job, Priority
 from .selectors import contractors_for, merge_candidates, usual_contractor_id
+
+NOTE_MAX = 2000  # a note is read on a phone: long enough for the facts, short enough to read
 
 
 class JobActionForm(forms.Form):
@@ -35,7 +39,8 @@ class CategoriseForm(JobActionForm):
     submit_label = "Categorise"
     category = forms.ModelChoiceField(queryset=Category.objects.none(), empty_label="Choose a category")
     priority = forms.ModelChoiceField(queryset=Priority.objects.filter(is_active=True), empty_label="Choose a priority")
-    note = forms.CharField(label="Note for the timeline", required=False, widget=forms.Textarea(attrs={"rows": 2}),
+    note = forms.CharField(label="Note for the timeline", required=False, max_length=NOTE_MAX,
+                           widget=forms.Textarea(attrs={"rows": 2, "data-counter": ""}),
                            help_text="Required to change the category or priority after the crew has arrived.")
 
     def __init__(self, *args, job, **kwargs):
@@ -43,14 +48,46 @@ class CategoriseForm(JobActionForm):
         self.fields["category"].queryset = Category.objects.filter(service=job.service, is_active=True)
         self.fields["priority"].label_from_instance = lambda p: f"{p.name} {p.label}: {p.target_summary}"
         if not self.is_bound:
-            self.initial.setdefault("category", job.category_id)
+            self.initial.setdefault("category", job.category_id or self._category_from_issue_type(job))
             self.initial.setdefault("priority", job.priority_id)
+
+    def _category_from_issue_type(self, job) -> int | None:
+        """The category that matches what the first caller reported, to start from."""
+        first = job.enquiries.select_related("issue_type").order_by("received_at", "id").first()
+        if first is None:
+            return None
+        category = category_matching(first.issue_type, list(self.fields["category"].queryset))
+        return category.pk if category else None
+
+
+_STOP_WORDS = {"or", "and", "the", "of", "a", "in", "on", "water", "wastewater", "stormwater", "other"}
+
+
+def _stems(text: str) -> set[str]:
+    words = re.findall(r"[a-z]+", text.lower())
+    return {word[:5] for word in words if word not in _STOP_WORDS}
+
+
+def category_matching(issue_type, categories):
+    """The category whose name shares the most words with the issue type's ('Burst main' ->
+    'Water main burst'); the same name wins outright; on a tie, the first in the list; None when
+    nothing matches ('No water' has no counterpart by name)."""
+    best, best_score = None, 0
+    wanted = _stems(issue_type.name)
+    for category in categories:
+        if category.name.strip().lower() == issue_type.name.strip().lower():
+            return category
+        score = len(wanted & _stems(category.name))
+        if score > best_score:
+            best, best_score = category, score
+    return best
 
 
 class AllocateForm(JobActionForm):
     submit_label = "Allocate case manager"
     case_manager = forms.ModelChoiceField(queryset=None, empty_label="Choose a case manager")
-    note = forms.CharField(label="Note for the timeline", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label="Note for the timeline", required=False, max_length=NOTE_MAX,
+                           widget=forms.Textarea(attrs={"rows": 2, "data-counter": ""}))
 
     def __init__(self, *args, job, user=None, **kwargs):
         super().__init__(*args, job=job, **kwargs)
@@ -62,8 +99,8 @@ class AllocateForm(JobActionForm):
 class DispatchForm(JobActionForm):
     submit_label = "Dispatch to contractor"
     contractor = forms.ModelChoiceField(queryset=None, empty_label="Choose a contractor")
-    note = forms.CharField(label="Instructions for the crew", required=False,
-                           widget=forms.Textarea(attrs={"rows": 3}))
+    note = forms.CharField(label="Instructions for the crew", required=False, max_length=NOTE_MAX,
+                           widget=forms.Textarea(attrs={"rows": 3, "data-counter": ""}))
 
     def __init__(self, *args, job, **kwargs):
         super().__init__(*args, job=job, **kwargs)
@@ -80,13 +117,15 @@ class CancelForm(JobActionForm):
     submit_label = "Cancel job"
     reason = forms.ChoiceField(label="Why", choices=[("", "Choose a reason")] + [
         (value, label) for value, label in CancelReason.choices if value != CancelReason.MERGED])
-    note = forms.CharField(label="Details", required=False, widget=forms.Textarea(attrs={"rows": 2}),
+    note = forms.CharField(label="Details", required=False, max_length=NOTE_MAX,
+                           widget=forms.Textarea(attrs={"rows": 2, "data-counter": ""}),
                            help_text="Required when the reason is Other.")
 
 
 class ReopenForm(JobActionForm):
     submit_label = "Reopen job"
-    reason = forms.CharField(label="Why the job is reopened", widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(label="Why the job is reopened", max_length=NOTE_MAX,
+                             widget=forms.Textarea(attrs={"rows": 3, "data-counter": ""}))
 
 
 class CloseForm(JobActionForm):
@@ -198,7 +237,8 @@ class FoundJobForm(OneTimeSubmitMixin, forms.Form):
 
 
 class NoteForm(OneTimeSubmitMixin, forms.Form):
-    text = forms.CharField(label="Add an internal note", widget=forms.Textarea(attrs={"rows": 2}))
+    text = forms.CharField(label="Add an internal note", max_length=NOTE_MAX,
+                           widget=forms.Textarea(attrs={"rows": 2, "data-counter": ""}))
 
 
 class EnquiryChoiceField(forms.ModelMultipleChoiceField):

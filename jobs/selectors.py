@@ -116,22 +116,43 @@ class Action:
     style: str
 
 
+# A step taken again says so: (the field that shows it was done, the label for doing it again).
+REDO_LABELS = {
+    "categorise": ("category_id", "Change category or priority"),
+    "allocate": ("case_manager_id", "Change case manager"),
+    "dispatch": ("contractor_id", "Change contractor"),
+}
+
+
+def job_action_label(*, job: Job, name: str, label: str) -> str:
+    """'Dispatch to contractor' the first time, 'Change contractor' after."""
+    field, redo = REDO_LABELS.get(name, (None, None))
+    return redo if field and getattr(job, field) is not None else label
+
+
 def job_actions(*, job: Job, user) -> list[Action]:
-    """The buttons this user may press now, straight from the state machine."""
+    """The buttons this user may press now, straight from the state machine.
+
+    One primary button per status: the next step forward. Steps taken again ("Change
+    contractor") and the rest are secondary.
+    """
     actions = []
     transitions = sorted(job.get_available_user_status_transitions(user), key=lambda t: t.custom.get("order", 99))
+    primary_given = False
     for transition in transitions:
         url_name = transition.custom.get("url_name")
         if not url_name or transition.name == "close":  # the close button comes with its reasons: job_close_check
             continue  # the screen for this step arrives with its own issue
-        actions.append(
-            Action(
-                name=transition.name,
-                label=transition.custom.get("label", transition.name),
-                url=reverse(url_name, args=[job.reference]),
-                style=transition.custom.get("style", "primary"),
-            )
-        )
+        default_label = transition.custom.get("label", transition.name)
+        label = job_action_label(job=job, name=transition.name, label=default_label)
+        style = transition.custom.get("style", "primary")
+        if style == "primary":
+            if primary_given or label != default_label:
+                style = "outline-primary"
+            else:
+                primary_given = True
+        actions.append(Action(name=transition.name, label=label, url=reverse(url_name, args=[job.reference]),
+                              style=style))
     return actions + _work_actions(job=job, user=user)
 
 
@@ -393,3 +414,52 @@ def job_failed_messages(*, job: Job) -> list:
     from common.enums import OutboxStatus
 
     return list(job_messages(job=job).filter(status=OutboxStatus.FAILED)[:50])
+
+
+# Before linking ------------------------------------------------------------------------
+
+def link_overdue_warning(*, job: Job, received_at: datetime, now: datetime | None = None) -> str:
+    """Said before an earlier enquiry is linked, when moving the job's notification back makes it overdue.
+
+    Linking an enquiry received before the job's notification moves the KPI clock back and,
+    unless the job was reopened, the due dates with it (``enquiry_link_to_job``); this works
+    the result out first on a copy, the same way, and saves nothing.
+    """
+    import copy
+
+    from .models import targets_for
+
+    if received_at is None or job.priority is None or received_at >= job.notified_at or not job.is_open:
+        return ""
+    now = now or timezone.now()
+    if job.is_overdue:
+        return ""  # overdue already: linking changes nothing the user has not seen
+    preview = copy.copy(job)
+    preview.move_notification(received_at, targets_for(priority=job.priority, council_id=job.council_id,
+                                                       service=job.service))
+    if preview.next_due_at is None or preview.next_due_at >= now:
+        return ""
+    target = "attendance" if preview.next_due_at == preview.attendance_due_at else "resolution"
+    received = timezone.localtime(received_at).strftime("%d/%m %H:%M")
+    return (f"Linking makes {job.reference} overdue: its notification moves back to {received}, so its "
+            f"{target} target becomes {timezone.localtime(preview.next_due_at):%d/%m %H:%M}, already past.")
+
+
+def duplicates_for_enquiries(*, user, enquiries) -> list:
+    """Open jobs nearby that ticked enquiries may already be about, best match first, each once,
+    with what linking would do to the job's due dates ("Create job" asks before making another)."""
+    from enquiries.selectors import duplicate_candidates
+
+    enquiries = list(enquiries)
+    earliest = min((e.received_at for e in enquiries), default=None)
+    found = {}
+    for enquiry in enquiries[:10]:
+        for candidate in duplicate_candidates(
+            user=user, council_id=enquiry.council_id, service=enquiry.service,
+            street_address=enquiry.street_address, latitude=enquiry.latitude, longitude=enquiry.longitude,
+            radius_m=enquiry.issue_type.duplicate_radius_m,
+        ):
+            found.setdefault(candidate.job.pk, candidate)
+    for candidate in found.values():
+        candidate.overdue_warning = link_overdue_warning(job=candidate.job, received_at=earliest)
+    return list(found.values())

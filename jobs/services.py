@@ -847,3 +847,11 @@ def job_update_location(
 def _with_note(description: str, note: str) -> str:
     note = (note or "").strip()
     return f"{description}. {note}" if note else description
+
+
+def enquiries_link_to_job(*, enquiries: Iterable[Enquiry], job: Job, by) -> Job:
+    """'Link to job' for several ticked enquiries at once: all of them, or none."""
+    with transaction.atomic():
+        for enquiry in sorted(enquiries, key=lambda e: e.pk):
+            job = enquiry_link_to_job(enquiry=enquiry, job=job, by=by)
+    return job

@@ -15,10 +15,10 @@ from accounts.decorators import role_required
 from common import extensions
 from common.forms import add_service_errors
 from common.pagination import keyset_page
-from common.submissions import AlreadySubmitted, submission_token_new, submitted_once
+from common.submissions import AlreadySubmitted, submission_previous, submission_token_new, submitted_once
 from enquiries.enums import EnquiryStatus, PersonalDataPage
 from enquiries.privacy import customer_contact
-from enquiries.selectors import enquiries_visible_to, enquiry_list
+from enquiries.selectors import enquiries_visible_to, enquiry_list, enquiry_search
 from enquiries.services import personal_data_access_record
 
 from . import selectors, services
@@ -59,6 +59,15 @@ def _may_note(user) -> bool:
     return permissions.is_case_manager(user) or permissions.is_crew(user)
 
 
+def _dispatch_instructions(timeline) -> str:
+    """The latest dispatch's note, for the top of the page (the crew reads it first)."""
+    dispatch = selectors._transition_title("dispatch")
+    for entry in reversed(timeline):
+        if entry.kind == "transition" and entry.title == dispatch:
+            return entry.text
+    return ""
+
+
 def _detail_context(request, job: Job, note_form: NoteForm) -> dict:
     enquiries = [(enquiry, customer_contact(user=request.user, record=job, customer=enquiry.customer))
                  for enquiry in selectors.job_enquiries(job=job)]
@@ -66,6 +75,7 @@ def _detail_context(request, job: Job, note_form: NoteForm) -> dict:
     if shown:
         personal_data_access_record(user=request.user, customers=shown, page=PersonalDataPage.JOB_DETAIL,
                                     reference=job.reference, client_ip=client_ip(request))
+    own_timeline = selectors.job_timeline(job=job, user=request.user)
     # Higher apps (complaints) add badges, links and timeline entries without jobs importing them.
     extras = extensions.collect("job_page", job=job, user=request.user)
     return {
@@ -74,8 +84,8 @@ def _detail_context(request, job: Job, note_form: NoteForm) -> dict:
         "enquiries": enquiries,
         "contacts_masked": any(contact and contact.masked for _enquiry, contact in enquiries),
         "user_is_crew": permissions.is_crew(request.user),
-        "timeline": sorted(selectors.job_timeline(job=job, user=request.user) + extras.timeline,
-                           key=lambda entry: entry.at),
+        "timeline": sorted(own_timeline + extras.timeline, key=lambda entry: entry.at),
+        "instructions": _dispatch_instructions(own_timeline) if job.contractor_id else "",
         "extras": extras,
         "actions": selectors.job_actions(job=job, user=request.user),
         "close_check": selectors.job_close_check(job=job, user=request.user),
@@ -111,11 +121,7 @@ def triage(request):
     counts = selectors.triage_counts(user=request.user)
     context = {"tab": tab, "tabs": [(key, label, counts[key]) for key, label in selectors.TRIAGE_TABS]}
     if tab == "new":
-        new_enquiries = enquiry_list(user=request.user).filter(status=EnquiryStatus.NEW)
-        context["page"] = keyset_page(new_enquiries, time_field="received_at", descending=False,
-                                      after=request.GET.get("after"), before=request.GET.get("before"),
-                                      with_count=False)
-        context["selected"] = {int(pk) for pk in request.GET.getlist("selected") if pk.isascii() and pk.isdigit()}
+        context.update(_new_enquiries(request, counts["new"]))
         context["submission_token"] = submission_token_new(user=request.user)
     else:
         sort = request.GET.get("sort", "oldest" if tab == "triage" else "due")
@@ -129,6 +135,35 @@ def triage(request):
         context["jobs_page"] = paginator.get_page(request.GET.get("page"))
         context["sort"] = sort
     return render(request, "jobs/triage.html", context)
+
+
+NEW_ENQUIRY_SORTS = {"oldest": "Oldest first", "newest": "Newest first", "urgent": "Most urgent first"}
+
+
+def _new_enquiries(request, count: int) -> dict:
+    """The New enquiries tab: oldest, newest or most urgent first, searchable, ticked rows kept."""
+    sort = request.GET.get("sort", "oldest")
+    if sort not in NEW_ENQUIRY_SORTS:
+        sort = "oldest"
+    query = request.GET.get("q", "").replace("\x00", "")[:100].strip()
+    rows = enquiry_list(user=request.user).filter(status=EnquiryStatus.NEW)
+    if query:
+        rows = enquiry_search(rows, query)
+    context = {"sort": sort, "sorts": NEW_ENQUIRY_SORTS, "q": query,
+               "selected": {int(pk) for pk in request.GET.getlist("selected") if pk.isascii() and pk.isdigit()}}
+    if sort == "urgent":
+        # Urgent issue types first, each group oldest first; few rows, so plain pages do.
+        paginator = Paginator(rows.order_by("-issue_type__is_urgent", "received_at", "id"), 50)
+        if not query:
+            paginator.count = count  # already counted for the tab
+        context["rows_page"] = paginator.get_page(request.GET.get("page"))
+        context["rows"] = context["rows_page"].object_list
+    else:
+        context["page"] = keyset_page(rows, time_field="received_at", descending=sort == "newest",
+                                      after=request.GET.get("after"), before=request.GET.get("before"),
+                                      with_count=False)
+        context["rows"] = context["page"].rows
+    return context
 
 
 @role_required(permissions.is_crew)
@@ -153,7 +188,12 @@ def crew_queue(request):
 @role_required(permissions.may_triage)
 @require_POST
 def job_create(request):
-    """'Create job' from one or several ticked enquiries."""
+    """'Create job' from one or several ticked enquiries.
+
+    When an open job nearby may already be the same fault, the user is asked first, with
+    "Link to job" one click away; "Create a new job anyway" goes ahead. The one-time token
+    of the triage form is carried through that question and claimed by whichever is done.
+    """
     form = CreateJobForm(request.POST, enquiries_queryset=enquiries_visible_to(user=request.user),
                          submitter=request.user)
     back = request.POST.get("next") or ""
@@ -162,9 +202,23 @@ def job_create(request):
     ):
         back = reverse("jobs:triage") + "?tab=new"
     if form.is_valid():
+        earlier = submission_previous(token=form.submission_token, user=request.user)
+        if earlier is not None:  # a second click: to the first one's result, not the question again
+            messages.info(request, AlreadySubmitted(earlier).message)
+            return redirect(earlier.result_url)
+        enquiries = list(form.cleaned_data["enquiries"].select_related("issue_type"))
+        link_to = request.POST.get("link_job", "")
+        if link_to:
+            return _link_ticked(request, enquiries, link_to, back, token=form.submission_token)
+        if not request.POST.get("confirmed"):
+            nearby = selectors.duplicates_for_enquiries(user=request.user, enquiries=enquiries)
+            if nearby:
+                return render(request, "jobs/job_create_check.html",
+                              {"enquiries": enquiries, "candidates": nearby, "back": back,
+                               "submission_token": form.submission_token})
         try:
             with submitted_once(token=form.submission_token, user=request.user) as submission:
-                job = services.job_create_from_enquiries(enquiries=form.cleaned_data["enquiries"], by=request.user)
+                job = services.job_create_from_enquiries(enquiries=enquiries, by=request.user)
                 submission.record(url=reverse("jobs:job-detail", args=[job.reference]), label=job.reference)
         except AlreadySubmitted as repeat:
             messages.info(request, repeat.message)
@@ -177,10 +231,38 @@ def job_create(request):
     else:
         for errors in form.errors.values():
             messages.error(request, " ".join(errors))
+    return _back_with_ticks(request, back)
+
+
+def _back_with_ticks(request, back: str):
     # Back to the list with the same ticks, so the selection is not lost.
     selected = "&".join(f"selected={pk}" for pk in request.POST.getlist("enquiries") if pk.isascii() and pk.isdigit())
     joiner = "&" if "?" in back else "?"
     return HttpResponseRedirect(f"{back}{joiner}{selected}" if selected else back)
+
+
+def _link_ticked(request, enquiries, reference: str, back: str, *, token: str):
+    job = selectors.jobs_visible_to(user=request.user).filter(reference=reference).first()
+    if job is None:
+        messages.error(request, f"No job {reference}.")
+        return _back_with_ticks(request, back)
+    references = ", ".join(e.reference for e in enquiries)
+    try:
+        with submitted_once(token=token, user=request.user) as submission:
+            services.enquiries_link_to_job(enquiries=enquiries, job=job, by=request.user)
+            submission.record(url=reverse("jobs:job-detail", args=[job.reference]),
+                              label=f"{references} linked to {job.reference}")
+    except AlreadySubmitted as repeat:
+        messages.info(request, repeat.message)
+        return redirect(repeat.url)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except services.JobChanged:
+        messages.error(request, f"{job.reference} changed just now; try again.")
+    else:
+        messages.success(request, f"{references} linked to {job.reference}.")
+        return redirect("jobs:job-detail", reference=job.reference)
+    return _back_with_ticks(request, back)
 
 
 def _job_action(request, reference, *, form_class, service, success, template="jobs/job_action.html",
@@ -225,10 +307,12 @@ def _job_action(request, reference, *, form_class, service, success, template="j
                 return redirect("jobs:job-detail", reference=job.reference)
     else:
         form = form_class(job=job, initial={"version": job.version}, **form_kwargs)
-    context = {
-        "job": job, "form": form, "title": title or form.submit_label, "progress": selectors.job_progress(job=job),
-        "close_check": form_kwargs.get("check"),
-    }
+    submit_label = form.submit_label
+    if transition is not None:  # "Change contractor" when the step is taken again
+        submit_label = selectors.job_action_label(job=job, name=transition, label=form.submit_label)
+    context = {"job": job, "form": form, "title": title or submit_label, "submit_label": submit_label,
+               "progress": selectors.job_progress(job=job),
+               "close_check": form_kwargs.get("check")}
     return render(request, template, context, status=400 if form.errors else 200)
 
 

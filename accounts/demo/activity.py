@@ -28,7 +28,7 @@ from jobs.due_dates import due_dates_for
 from jobs.enums import CancelReason, JobSource, JobStatus, LetterStatus
 from jobs.models import Category, Contract, FaultType, Job, JobEvent, Letter, Priority
 
-from .places import COUNCILS, FIRST_NAMES, LAST_NAMES
+from .places import COUNCILS, FIRST_NAMES, LAST_NAMES, house_position
 
 STATUS_MIX = [
     (JobStatus.LOGGED, 12), (JobStatus.TRIAGED, 12), (JobStatus.ALLOCATED, 12), (JobStatus.DISPATCHED, 24),
@@ -161,14 +161,14 @@ class DemoActivity:
     def _place(self, code: str):
         suburb = self.rng.choice(list(self.places[code]))
         street, lat, lng = self.rng.choice(self.places[code][suburb])
-        return suburb, street, lat, lng
+        return suburb, street, lat, lng, self.rng.randint(1, 240)
 
     def _customer_details(self) -> dict:
         first, last = self.rng.choice(FIRST_NAMES), self.rng.choice(LAST_NAMES)
         channel = self.rng.choice([ContactChannel.PHONE] * 5 + [ContactChannel.EMAIL, ContactChannel.SMS,
                                                                  ContactChannel.LETTER])
         prefix = self.rng.choice(["021", "022", "027", "04"])
-        phone = f"{prefix} {self.rng.randint(100, 999)} {self.rng.randint(1000, 9999)}"
+        phone = f"{prefix} {self.rng.randint(200, 999)} {self.rng.randint(1000, 9999)}"  # valid NZ numbers
         email = f"{first}.{last}".lower().replace(" ", "") + "@example.co.nz"
         return {
             "name": f"{first} {last}", "phone": phone,
@@ -179,15 +179,15 @@ class DemoActivity:
         }
 
     def _log(self, *, code, service, issue, received_at, place, near=False, link_job=None):
-        suburb_name, street, lat, lng = place
-        if near:  # another caller a few doors down
-            lat += self.rng.uniform(-0.0006, 0.0006)
-            lng += self.rng.uniform(-0.0006, 0.0006)
+        suburb_name, street, lat, lng, number = place
+        if near:  # another caller a few doors along
+            number = max(1, number + self.rng.choice([-6, -4, -2, -1, 1, 2, 4, 6]))
+        lat, lng = house_position(street=street, latitude=lat, longitude=lng, number=number)
         council = self.organisations[code]
         with _at(received_at + timedelta(minutes=self.rng.randint(1, 6))):
             return enquiry_services.enquiry_log(
                 by=self._call_centre(code), council=council, customer_details=self._customer_details(),
-                street_address=f"{self.rng.randint(1, 240)} {street}",
+                street_address=f"{number} {street}",
                 suburb=self.suburbs[(council.pk, suburb_name)],
                 latitude=Decimal(f"{lat:.6f}"), longitude=Decimal(f"{lng:.6f}"),
                 service=service, issue_type=issue, description=self.rng.choice(DESCRIPTIONS[issue.code]),

@@ -55,7 +55,7 @@ class DemoHistory(DemoActivity):
         code, suburb, _count = HOTSPOT
         street, lat, lng = self.rng.choice(self.places[code][suburb])
         self._job(JobStatus.CLOSED, t0=t0, code=code, service="water_supply", issue_code="burst_main",
-                  place=(suburb, street, lat, lng))
+                  place=(suburb, street, lat, lng, self.rng.randint(1, 240)))
 
     def planted_hotspot(self) -> None:
         local = timezone.localtime(self.now)
@@ -64,7 +64,8 @@ class DemoHistory(DemoActivity):
             t0 = self._when(year, month)
             self._job(JobStatus.CLOSED if t0 < self.now - timedelta(days=3) else JobStatus.COMPLETED, t0=t0,
                       code=HOTSPOT[0], service="water_supply", issue_code="burst_main",
-                      place=(HOTSPOT[1], *self.rng.choice(self.places[HOTSPOT[0]][HOTSPOT[1]])))
+                      place=(HOTSPOT[1], *self.rng.choice(self.places[HOTSPOT[0]][HOTSPOT[1]]),
+                             self.rng.randint(1, 240)))
 
     def run(self) -> int:
         local = timezone.localtime(self.now)

@@ -1,5 +1,26 @@
 """Real Wellington-region councils, suburbs and streets, with approximate coordinates."""
 
+import math
+import zlib
+
+METRES_PER_DEGREE = 111_320
+FRONTAGE_M = 12  # one section's width along the street
+HALF_ROAD_M = 8
+
+
+def house_position(*, street: str, latitude: float, longitude: float, number: int) -> tuple[float, float]:
+    """Where number N on a street is: along the street from its point, odd numbers on one side.
+
+    Every demo address gets its own coordinates, so duplicates read "12 m", not all "34 m".
+    """
+    bearing = math.radians(zlib.crc32(street.encode()) % 180)  # the street's direction, fixed per street
+    along = (number // 2) * FRONTAGE_M
+    across = HALF_ROAD_M if number % 2 else -HALF_ROAD_M
+    north = along * math.cos(bearing) - across * math.sin(bearing)
+    east = along * math.sin(bearing) + across * math.cos(bearing)
+    return (latitude + north / METRES_PER_DEGREE,
+            longitude + east / (METRES_PER_DEGREE * math.cos(math.radians(latitude))))
+
 COUNCILS = [
     # (name, short code, {suburb: [(street, latitude, longitude), ...]})
     ("Wellington City Council", "WCC", {

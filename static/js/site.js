@@ -1,28 +1,96 @@
-// Small progressive enhancements; every page works without them.
+// Small progressive enhancements; every page works without them. No inline scripts anywhere:
+// the Content-Security-Policy allows only files from /static/.
 (function () {
   "use strict";
 
-  // Issue types: show only those of the chosen service (the server checks the pair anyway).
-  function filterIssueTypes() {
-    var service = document.getElementById("id_service");
-    var issue = document.getElementById("id_issue_type");
-    if (!service || !issue) return;
-    var label = service.options[service.selectedIndex] ? service.options[service.selectedIndex].text : "";
-    var chosen = service.value !== "";
-    Array.prototype.forEach.call(issue.querySelectorAll("optgroup"), function (group) {
-      var match = !chosen || group.label === label;
-      group.hidden = !match;
-      group.disabled = !match;
-    });
-    var selected = issue.options[issue.selectedIndex];
-    if (selected && selected.parentElement && selected.parentElement.disabled) issue.value = "";
-  }
+  function $(id) { return document.getElementById(id); }
 
   function toggleCallbackTime() {
-    var box = document.getElementById("id_callback_requested");
-    var time = document.getElementById("callback-time");
+    var box = $("id_callback_requested");
+    var time = $("callback-time");
     if (box && time) time.hidden = !box.checked;
   }
+
+  // "Why earlier than now" only once the received time is moved from what the page loaded with
+  // (or when it already holds a reason or an error).
+  function toggleBackdateReason() {
+    var received = $("id_received_at");
+    var wrapper = $("backdate-reason");
+    if (!received || !wrapper) return;
+    var reason = $("id_backdate_reason");
+    var changed = received.value !== (received.getAttribute("data-initial") || "");
+    wrapper.hidden = !(changed || (reason && (reason.value || reason.classList.contains("is-invalid"))));
+  }
+
+  // Character counters for the fields with a length limit.
+  function setUpCounters(root) {
+    (root || document).querySelectorAll("[data-counter][maxlength]").forEach(function (field) {
+      if (field.hasAttribute("data-counted")) return;
+      field.setAttribute("data-counted", "");
+      var counter = document.createElement("div");
+      counter.className = "form-text text-end char-counter";
+      counter.id = field.id + "-counter";
+      field.insertAdjacentElement("afterend", counter);
+      var described = field.getAttribute("aria-describedby");
+      field.setAttribute("aria-describedby", (described ? described + " " : "") + counter.id);
+      var update = function () {
+        var max = parseInt(field.getAttribute("maxlength"), 10);
+        counter.textContent = field.value.length + " of " + max + " characters";
+        counter.classList.toggle("text-danger", field.value.length >= max);
+      };
+      field.addEventListener("input", update);
+      update();
+    });
+  }
+
+  // Customer lookup: arrows move the highlight, Enter picks it, Escape closes the list.
+  function matches() { return Array.prototype.slice.call(document.querySelectorAll("#customer-results .customer-match")); }
+
+  function highlight(index) {
+    var query = $("customer-query");
+    var all = matches();
+    all.forEach(function (m, i) {
+      m.classList.toggle("active", i === index);
+      if (i === index) m.setAttribute("aria-current", "true"); else m.removeAttribute("aria-current");
+    });
+    if (!query) return;
+    if (all[index]) query.setAttribute("aria-activedescendant", all[index].id);
+    else query.removeAttribute("aria-activedescendant");
+  }
+
+  function highlighted() {
+    var all = matches();
+    for (var i = 0; i < all.length; i++) if (all[i].classList.contains("active")) return i;
+    return -1;
+  }
+
+  document.addEventListener("keydown", function (event) {
+    var target = event.target;
+    var form = target.closest ? target.closest("#enquiry-form") : null;
+    if (!form) return;
+    if (target.id === "customer-query") {
+      var all = matches();
+      var at = highlighted();
+      if (event.key === "ArrowDown" && all.length) {
+        event.preventDefault();
+        highlight(Math.min(at + 1, all.length - 1));
+      } else if (event.key === "ArrowUp" && all.length) {
+        event.preventDefault();
+        highlight(Math.max(at - 1, 0));
+      } else if (event.key === "Escape") {
+        $("customer-results").innerHTML = "";
+        target.removeAttribute("aria-activedescendant");
+      } else if (event.key === "Enter") {
+        event.preventDefault(); // never submits the half-filled enquiry
+        if (at >= 0 && all[at]) all[at].click();
+      }
+      return;
+    }
+    // Enter in a single-line field never posts the form (buttons and text areas keep it).
+    if (event.key === "Enter" && target.tagName === "INPUT" && !/^(submit|button|image|reset)$/.test(target.type)) {
+      event.preventDefault();
+    }
+  });
 
   // The duplicates panel refreshes as the address is typed; a refresh already on its way
   // must not undo a "Link to job" the user ticked meanwhile.
@@ -50,41 +118,71 @@
   }
 
   document.addEventListener("change", function (event) {
-    if (event.target.id === "id_service") filterIssueTypes();
-    if (event.target.id === "id_callback_requested") toggleCallbackTime();
-    if (event.target.name === "link_job") {
-      linkChoice = event.target.value;
+    var target = event.target;
+    if (target.id === "id_callback_requested") toggleCallbackTime();
+    if (target.id === "id_received_at" || target.id === "id_backdate_reason") toggleBackdateReason();
+    if (target.name === "link_job") {
+      linkChoice = target.value;
       document.querySelectorAll("[data-kept-link]").forEach(function (kept) { kept.remove(); });
     }
+    if (target.hasAttribute && target.hasAttribute("data-select-all")) {
+      var form = target.form;
+      form.querySelectorAll('input[type="checkbox"][name="' + target.getAttribute("data-select-all") + '"]')
+        .forEach(function (box) { box.checked = target.checked; });
+    }
+  });
+  document.addEventListener("input", function (event) {
+    if (event.target.id === "id_received_at") toggleBackdateReason();
   });
 
   document.addEventListener("click", function (event) {
     var clear = event.target.closest("[data-clear-customer]");
     if (clear) {
-      var fields = document.getElementById("customer-fields");
+      var fields = $("customer-fields");
       fields.querySelectorAll("input, textarea").forEach(function (input) {
         if (input.type !== "radio" && input.type !== "checkbox") input.value = "";
       });
       clear.closest(".alert, p").remove();
-      document.getElementById("id_customer_name").focus();
+      $("id_customer_name").focus();
     }
+  });
+
+  // A lookup superseded by a newer one is aborted quietly: htmx reports every abort as an
+  // error on the console, which here is just the operator typing on.
+  document.body.addEventListener("htmx:beforeSend", function (event) {
+    var xhr = event.detail.xhr;
+    var loud = xhr.onabort;
+    if (!loud) return;
+    xhr.onabort = function () {
+      var error = console.error;
+      console.error = function () {};
+      try { return loud.apply(this, arguments); } finally { console.error = error; }
+    };
   });
 
   // After picking a customer, clear the results and move on to the address.
   document.body.addEventListener("htmx:afterSwap", function (event) {
-    if (event.detail.target.id === "duplicates") restoreLinkChoice(event.detail.target);
-    if (event.detail.target.id === "customer-fields") {
-      var results = document.getElementById("customer-results");
+    var target = event.detail.target;
+    if (target.id === "duplicates") restoreLinkChoice(target);
+    if (target.id === "customer-results") highlight(0);
+    if (target.id === "customer-fields" || (target.closest && target.closest("#customer-fields"))) {
+      var results = $("customer-results");
       if (results) results.innerHTML = "";
-      var next = document.getElementById("id_street_address");
+      var query = $("customer-query");
+      if (query) query.removeAttribute("aria-activedescendant");
+      setUpCounters($("customer-fields"));
+      var next = $("id_street_address");
       if (next) next.focus();
     }
   });
 
   document.addEventListener("DOMContentLoaded", function () {
-    filterIssueTypes();
     toggleCallbackTime();
-    var errors = document.getElementById("form-errors");
+    toggleBackdateReason();
+    setUpCounters(document);
+    var errors = $("form-errors");
+    var confirmation = document.querySelector(".reference-alert");
     if (errors) errors.focus();
+    else if (confirmation) confirmation.focus(); // the reference to read back; "Log next enquiry" is next
   });
 })();

@@ -23,7 +23,7 @@ def open_log_enquiry_form(page):
     expect(page.get_by_role("heading", level=1)).to_have_text("Log enquiry")
     lookup = page.get_by_label("Find a customer by phone or name")
     expect(lookup).to_be_focused()  # the call-taker can type straight away
-    expect(page.locator("#duplicates")).to_contain_text("Open jobs nearby appear here")
+    expect(page.locator("#duplicates")).to_contain_text("Jobs nearby appear here")
     return lookup
 
 
@@ -78,8 +78,6 @@ def test_enquiry_to_dispatched_job(
     with duplicates_refresh(call_centre):
         call_centre.get_by_label("Suburb").select_option(label="Te Aro")
     with duplicates_refresh(call_centre):
-        call_centre.get_by_label("Service").select_option(label="Water supply")
-    with duplicates_refresh(call_centre):
         call_centre.get_by_label("Issue type").select_option(str(leak.pk))
     call_centre.get_by_label("What the customer says").focus()
     call_centre.keyboard.type("Water bubbling out of the berm outside number 12.")
@@ -108,6 +106,10 @@ def test_enquiry_to_dispatched_job(
     expect(row).to_contain_text("12 Cuba Street, Te Aro")
     case_manager.get_by_label(f"Tick {enquiry_ref}").check()
     case_manager.get_by_role("button", name="Create job", exact=True).click()
+    # The open job two doors down may be the same fault: asked first, with "Link to job" one click away.
+    expect(case_manager.get_by_role("heading", level=1)).to_have_text("Is this the same fault as an open job?")
+    expect(case_manager.get_by_role("button", name=f"Link to job {cuba_street_job.reference}")).to_be_visible()
+    case_manager.get_by_role("button", name="Create a new job anyway").click()
 
     expect(case_manager.locator("#messages")).to_contain_text(re.compile(r"Job JOB-\d{4}-\d{6} created"))
     job_ref = JOB_REFERENCE.search(case_manager.locator("#messages").inner_text()).group()
@@ -179,8 +181,6 @@ def log_new_customer_enquiry_linked_to(page, job, leak):
     with duplicates_refresh(page):
         page.get_by_label("Suburb").select_option(label="Te Aro")
     with duplicates_refresh(page):
-        page.get_by_label("Service").select_option(label="Water supply")
-    with duplicates_refresh(page):
         page.get_by_label("Issue type").select_option(str(leak.pk))
     page.get_by_label("What the customer says").fill("Same leak as the neighbours reported; getting worse.")
     # A refresh still in flight would redraw the panel and drop the choice (reported as a defect).
@@ -223,7 +223,6 @@ def test_missing_required_field_keeps_what_was_typed(page_for, callcentre_user, 
     page.get_by_label("Preferred contact channel").select_option(label="Email")
     page.get_by_label("Street address").fill("4 Aro Street")
     page.get_by_label("Suburb").select_option(label="Te Aro")
-    page.get_by_label("Service").select_option(label="Water supply")
     page.get_by_label("Issue type").select_option(str(leak.pk))
     page.get_by_label("Customer wants a call-back").check()
     page.get_by_label("Best time to call").fill("before 10am")
@@ -249,7 +248,6 @@ def test_missing_required_field_keeps_what_was_typed(page_for, callcentre_user, 
     expect(page.get_by_label("Preferred contact channel")).to_have_value("email")
     expect(page.get_by_label("Street address")).to_have_value("4 Aro Street")
     expect(page.get_by_label("Suburb")).to_have_value(str(suburb.pk))
-    expect(page.get_by_label("Service")).to_have_value("water_supply")
     expect(page.get_by_label("Issue type")).to_have_value(str(leak.pk))
     expect(page.get_by_label("Customer wants a call-back")).to_be_checked()
     expect(page.get_by_label("Best time to call")).to_be_visible()
@@ -271,8 +269,6 @@ def test_a_duplicates_refresh_in_flight_keeps_the_link_the_user_ticked(page_for,
     page.get_by_label("Street address").focus()
     with duplicates_refresh(page):
         page.keyboard.type("20 Cuba Street")
-    with duplicates_refresh(page):
-        page.get_by_label("Service").select_option(label="Water supply")
     htmx_settled(page)
 
     # Hold the next refresh of the panel on the wire, tick a job meanwhile, then let it land.
