@@ -25,13 +25,24 @@ COMMENTS = ["Quick and friendly crew.", "Took a while but sorted in the end.", "
             "Would have liked a text when they were on the way."]
 
 
-def make_callbacks(*, job, by, at_moment, rng: random.Random, finish: bool, now: datetime) -> datetime | None:
+def _finish_plans() -> list[list[str]]:
+    return [[CallBackOutcome.SATISFIED], [CallBackOutcome.NO_ANSWER, CallBackOutcome.SATISFIED],
+            [CallBackOutcome.NOT_SATISFIED], [CallBackOutcome.WRONG_NUMBER],
+            [CallBackOutcome.NO_ANSWER] * settings.CALLBACK_MAX_ATTEMPTS]
+
+
+def make_callbacks(*, job, by, at_moment, rng: random.Random, finish: bool, now: datetime,
+                   shown: list | None = None) -> datetime | None:
     """Ring each of the job's call-backs. ``finish``: until each is done or exhausted (the job is to be
-    closed); otherwise leave some waiting, some after a first no-answer. Returns the last attempt's time."""
+    closed); otherwise leave some waiting, some after a first no-answer. Returns the last attempt's time.
+    ``shown``: the finishing plans used so far; each is used once first, so every outcome is in the demo."""
     last = None
     for callback in CallBack.objects.filter(job=job, status=CallBackStatus.SCHEDULED).order_by("id"):
         roll = rng.random()
-        if finish:
+        if finish and shown is not None and len(shown) < len(_finish_plans()):
+            plan = _finish_plans()[len(shown)]
+            shown.append(plan)
+        elif finish:
             plan = ([CallBackOutcome.SATISFIED] if roll < 0.6 else
                     [CallBackOutcome.NO_ANSWER, CallBackOutcome.SATISFIED] if roll < 0.75 else
                     [CallBackOutcome.NOT_SATISFIED] if roll < 0.85 else

@@ -220,11 +220,16 @@ def test_enquiry_list_shows_the_linked_jobs_status_and_keeps_references_whole(cl
 
 
 def test_the_job_page_links_the_address_to_a_map_and_shows_dispatch_instructions(client_for, crew_user,
+                                                                                 casemanager_user,
                                                                                  dispatched_job_with_note):
-    body = client_for(crew_user).get(f"/jobs/{dispatched_job_with_note.reference}/").content.decode()
+    body = client_for(casemanager_user).get(f"/jobs/{dispatched_job_with_note.reference}/").content.decode()
     assert "https://www.google.com/maps/search/?api=1&amp;query=" in body
     top = body[:body.index('id="timeline"')]
     assert "Dispatch instructions" in top and "Bring a 100 mm clamp" in top
+    # The crew's own job card has them under "Where", before anything else they act on.
+    card = client_for(crew_user).get(f"/jobs/{dispatched_job_with_note.reference}/").content.decode()
+    where = card[card.index('id="where-heading"'):card.index('id="due-heading"')]
+    assert "Instructions:" in where and "Bring a 100 mm clamp" in where
 
 
 @pytest.fixture

@@ -301,7 +301,8 @@ class DemoActivity:
             job = job_services.job_complete(job=job, by=crew, note="Repaired and site reinstated.")
         # Stage 4: the call-centre rings back; a requested call-back holds the ticket open until made.
         last_call = closeout_demo.make_callbacks(job=job, by=self._call_centre(code), at_moment=_at, rng=self.rng,
-                                                 finish=target != JobStatus.COMPLETED, now=self.now)
+                                                 finish=target != JobStatus.COMPLETED, now=self.now,
+                                                 shown=self.__dict__.setdefault("callback_plans_shown", []))
         if target == JobStatus.COMPLETED:
             return
         close_at = max(steps[JobStatus.CLOSED], (last_call or steps[JobStatus.CLOSED]) + timedelta(minutes=30))
@@ -434,12 +435,12 @@ class DemoActivity:
                   174.7945, 1), ("Kilbirnie", "Onepu Road", -41.3190, 174.7930, 2)]
         for n, (suburb, street, lat, lng, floors) in enumerate(houses):
             received = start + timedelta(minutes=20 * n)
+            # Two callers at the same house: same address on both jobs, counted once in the event.
+            number = 12 if n < 2 else 7
             enquiry = self._log(code="WCC", service="stormwater", issue=issue, received_at=received,
-                                place=(suburb, street, lat, lng))
+                                place=(suburb, street, lat, lng, number))
             with _at(received + timedelta(minutes=10)):
                 job = job_services.job_create_from_enquiries(enquiries=[enquiry], by=manager)
-                # Two callers at the same house: same address on both jobs, counted once in the event.
-                number = 12 if n < 2 else 7
                 job = job_services.job_update_location(
                     job=job, by=manager, street_address=f"{number} {street}", suburb=job.suburb,
                     latitude=Decimal(f"{lat:.6f}"), longitude=Decimal(f"{lng:.6f}"))
