@@ -226,10 +226,10 @@ def test_the_job_page_links_the_address_to_a_map_and_shows_dispatch_instructions
     assert "https://www.google.com/maps/search/?api=1&amp;query=" in body
     top = body[:body.index('id="timeline"')]
     assert "Dispatch instructions" in top and "Bring a 100 mm clamp" in top
-    # The crew's own job card has them under "Where", before anything else they act on.
+    # The crew's own job card has them first, before where the job is and what to do.
     card = client_for(crew_user).get(f"/jobs/{dispatched_job_with_note.reference}/").content.decode()
-    where = card[card.index('id="where-heading"'):card.index('id="due-heading"')]
-    assert "Instructions:" in where and "Bring a 100 mm clamp" in where
+    first = card[:card.index('id="where-heading"')]
+    assert "Dispatch instructions" in first and "Bring a 100 mm clamp" in first
 
 
 @pytest.fixture
