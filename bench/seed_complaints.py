@@ -95,8 +95,8 @@ class ComplaintPlan:
             c.other = ref.managers[1] if c.manager == ref.managers[0] else ref.managers[0]
             c.cause = rng.choice(self.causes)
             c.level = rng.choices(level_names, level_weights)[0]
-            c.ack_due = p.clock.add(c.received, self.ack_days * self.day_hours)
-            c.res_due = p.clock.add(c.received, self.res_days * self.day_hours)
+            c.ack_due = p.business_time_after(c.received, self.ack_days * self.day_hours)
+            c.res_due = p.business_time_after(c.received, self.res_days * self.day_hours)
             c.accepts = rng.random() < 0.8
             # Step times: understood, discussed, agreed, next steps done, resolved, closed.
             t = [c.received + rng.uniform(0.5, 30) * HOUR]
