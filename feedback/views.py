@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import permissions
 from accounts.decorators import role_required
 from common.forms import add_service_errors
+from common.pagination import keyset_page
 from jobs import services as job_services
 from jobs.models import Job
 from jobs.selectors import job_for_page, job_progress
@@ -25,10 +26,12 @@ from .models import CallBack, FeedbackRequest
 @role_required(permissions.may_view_callbacks)
 @require_GET
 def callback_queue(request):
-    """The call-back queue: due now first (longest waiting at the top), overdue marked."""
-    callbacks = list(selectors.callback_queue(user=request.user)[:200])
+    """The call-back queue: due now first (longest waiting at the top), overdue marked; 50 a page
+    (keyset: the same cost on every page), with how many are due in all."""
+    page = keyset_page(selectors.callback_queue(user=request.user), time_field="due_at", descending=False,
+                       after=request.GET.get("after"), before=request.GET.get("before"))
     return render(request, "feedback/callback_queue.html", {
-        "callbacks": callbacks, "upcoming": selectors.callback_upcoming_count(user=request.user),
+        "callbacks": page.rows, "page": page, "upcoming": selectors.callback_upcoming_count(user=request.user),
     })
 
 

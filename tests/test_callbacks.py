@@ -232,8 +232,22 @@ def test_callback_queue_query_count_does_not_grow(council, suburb, leak, callcen
         CallBackFactory(job__council=council, job__suburb=suburb, enquiry__issue_type=leak)
     client = client_for(callcentre_user)
     client.get("/callbacks/")
-    with django_assert_num_queries(4):  # session, user, the queue, the upcoming count
+    with django_assert_num_queries(5):  # session, user, the page of the queue, the bounded due count, upcoming
         assert client.get("/callbacks/").status_code == 200
+
+
+def test_callback_queue_pages_fifty_at_a_time_longest_waiting_first(council, suburb, leak, callcentre_user,
+                                                                    client_for):
+    from datetime import timedelta
+
+    callbacks = [CallBackFactory(job__council=council, job__suburb=suburb, enquiry__issue_type=leak,
+                                 due_at=timezone.now() - timedelta(minutes=100 - n)) for n in range(55)]
+    client = client_for(callcentre_user)
+    first = client.get("/callbacks/")
+    assert [c.pk for c in first.context["callbacks"]] == [c.pk for c in callbacks[:50]]
+    assert "55 due now" in first.content.decode()
+    second = client.get("/callbacks/", {"after": first.context["page"].next_cursor})
+    assert [c.pk for c in second.context["callbacks"]] == [c.pk for c in callbacks[50:]]
 
 
 # The sweep -----------------------------------------------------------------------------------

@@ -111,6 +111,8 @@ class Job(ConcurrentTransitionMixin, VersionLockMixin, models.Model):
             models.Index(fields=["status", "notified_at"], name="job_status_notified"),
             models.Index(fields=["case_manager", "status"], name="job_case_manager_status"),
             models.Index(fields=["contractor", "status", "next_due_at"], name="job_contractor_status"),
+            # The crew's "All our jobs" list: the contractor's jobs newest first, keyset paged.
+            models.Index(fields=["contractor", "notified_at", "id"], name="job_contractor_notified"),
             models.Index(fields=["next_due_at", "id"], condition=Q(next_due_at__isnull=False), name="job_next_due"),
             models.Index(
                 fields=["council", "service", "notified_at"],
