@@ -3,7 +3,8 @@
 A script that prints figures and never runs in CI rots: merging three branches on 2026-11-28
 left its complaints seed calling a business clock that had been renamed, and nothing failed
 until the next 1M run. This runs the whole script (seed, in-process latency, stages 2-3,
-reporting) at 5,000 enquiries (fewer leave some pages without a subject), in a database of its own, with one request a page.
+reporting) at 5,000 enquiries (fewer leave some pages without a subject), in a database of
+its own, with one request a page.
 """
 
 import os
