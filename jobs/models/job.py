@@ -113,6 +113,8 @@ class Job(ConcurrentTransitionMixin, VersionLockMixin, models.Model):
             models.Index(fields=["contractor", "status", "next_due_at"], name="job_contractor_status"),
             # The crew's "All our jobs" list: the contractor's jobs newest first, keyset paged.
             models.Index(fields=["contractor", "notified_at", "id"], name="job_contractor_notified"),
+            # "Recently fixed nearby" in the duplicates panel: a council's jobs completed in the last days.
+            models.Index(fields=["council", "status", "notified_at"], name="job_council_status_notified"),
             models.Index(fields=["next_due_at", "id"], condition=Q(next_due_at__isnull=False), name="job_next_due"),
             models.Index(
                 fields=["council", "service", "notified_at"],
