@@ -39,8 +39,9 @@ def make_callbacks(*, job, by, at_moment, rng: random.Random, finish: bool, now:
     last = None
     for callback in CallBack.objects.filter(job=job, status=CallBackStatus.SCHEDULED).order_by("id"):
         roll = rng.random()
-        if finish and shown is not None and len(shown) < len(_finish_plans()):
-            plan = _finish_plans()[len(shown)]
+        plans = _finish_plans()
+        if finish and shown is not None and len(shown) < len(plans):
+            plan = plans[len(shown)]
             shown.append(plan)
         elif finish:
             plan = ([CallBackOutcome.SATISFIED] if roll < 0.6 else

@@ -119,6 +119,7 @@ class DemoActivity:
         self.organisations = organisations
         self.now = timezone.now()
         self.callback_share = 0.35  # of callers who ask for a call-back
+        self.callback_plans_shown: list = []  # each call-back outcome shown once first (feedback.demo)
         self.places = {code: streets for _name, code, streets in COUNCILS}
         self.suburbs = {(s.council_id, s.name): s for s in Suburb.objects.all()}
         self.issue_types = {(i.service, i.code): i for i in IssueType.objects.all()}
@@ -302,7 +303,7 @@ class DemoActivity:
         # Stage 4: the call-centre rings back; a requested call-back holds the ticket open until made.
         last_call = closeout_demo.make_callbacks(job=job, by=self._call_centre(code), at_moment=_at, rng=self.rng,
                                                  finish=target != JobStatus.COMPLETED, now=self.now,
-                                                 shown=self.__dict__.setdefault("callback_plans_shown", []))
+                                                 shown=self.callback_plans_shown)
         if target == JobStatus.COMPLETED:
             return
         close_at = max(steps[JobStatus.CLOSED], (last_call or steps[JobStatus.CLOSED]) + timedelta(minutes=30))
