@@ -1,23 +1,29 @@
-"""The water supply medians for every council at once, aggregated inside PostgreSQL.
+"""The measures' tallies for every council and service at once, aggregated inside PostgreSQL.
 
-The same definitions as ``measures`` (and a test holds the two to the same figures): the
-classification in force at the measure's time, or the current one for a job still waiting;
-excluded jobs beside; the median is ``percentile_cont(0.5)``, which for an even count is the
-mean of the two middle values. Only a job classified again after the measure's time needs
-its history looked up; for every other job the classification in force is its current one.
-Water supply is most of the jobs: aggregating it in SQL keeps the yearly run fast at scale.
+The same definitions as ``measures`` (a test holds the two to the same figures on random
+data): the classification in force at the measure's time, or the current one for a job still
+waiting; excluded jobs beside; the crew's latest assessment for the fault type, the weather and
+the flooding event. Only a job classified again after the measure's time needs its history
+looked up; for every other job the classification in force is its current one.
+
+Medians are exact, not interpolated: ``percentile_disc(0.5)`` over the values in ascending and
+in descending order gives the two middle values (the same one for an odd count), and Python
+takes their mean as ``measures.median`` does, so the figures match to the last bit.
 """
 
 from __future__ import annotations
 
+import re
+
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import Case, Exists, F, OuterRef, Value, When
+from django.db.models import Case, Exists, F, OuterRef, Sum, Value, When
 
 from enquiries.enums import Service
+from jobs.enums import KpiClass
 from jobs.models import Classification
 
-from .measures import MEDIANS, Figure, _classification, _round, population
+from .measures import MEDIANS, Tally, _classification, population
 from .periods import Period
 from .replica import on_replica, replica_alias
 
@@ -27,6 +33,7 @@ def available() -> bool:
 
 
 def _in_force(value: str, moment: str):
+    """The classification in force at ``moment`` (the current one while ``moment`` is empty)."""
     reclassified_after = Exists(Classification.objects.filter(job=OuterRef("pk"), at__gt=OuterRef(moment)))
     return Case(
         When(**{f"{moment}__isnull": True}, then=F(value)),
@@ -35,58 +42,142 @@ def _in_force(value: str, moment: str):
     )
 
 
-@on_replica
-def water_medians(*, period: Period, council_ids: list[int], together: bool = False) -> tuple[dict, dict]:
-    """{(council id, figure key): Figure} and {council id: (population, excluded)} for water supply;
-    ``together``: the councils as one, under the key None."""
-    jobs = population(period=period, council_ids=council_ids, services=[Service.WATER_SUPPLY]).order_by()
-    figures, totals = {}, {}
-    for kind, moment in (("attendance", "attended_at"), ("resolution", "completed_at")):
-        annotated = jobs.annotate(m_kpi=_in_force("kpi_class", moment), m_urgent=_in_force("is_urgent", moment),
-                                  m_done=Case(When(**{f"{moment}__isnull": False}, then=Value(True)),
-                                              default=Value(False)))
-        if together:
-            annotated = annotated.annotate(group_id=Value(0))
-        group = "group_id" if together else "council_id"
-        try:
-            inner, params = annotated.values_list(group, "m_kpi", "m_urgent", "m_done", "excluded_from_measures",
-                                                  "notified_at", moment).query.sql_with_params()
-        except EmptyResultSet:  # no council at all: nothing to aggregate
-            continue
-        sql = f"""
-            SELECT t.col1, t.col2, t.col3,
-                   percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM (t.col7 - t.col6)))
-                       FILTER (WHERE t.col4 AND NOT t.col5),
-                   count(*) FILTER (WHERE t.col4 AND NOT t.col5),
-                   count(*) FILTER (WHERE NOT t.col4 AND NOT t.col5),
-                   count(*) FILTER (WHERE t.col4 AND t.col5),
-                   count(*), count(*) FILTER (WHERE t.col5)
-            FROM ({inner}) AS t (col1, col2, col3, col4, col5, col6, col7)
-            GROUP BY 1, 2, 3"""
-        with connections[replica_alias()].cursor() as cursor:
-            cursor.execute(sql, params)
-            groups = cursor.fetchall()
-        for council_id, kpi, urgent, seconds, counted, pending, excluded, _all, _excluded in groups:
-            council_id = None if together else council_id
-            if kind == "attendance":
-                population_count, excluded_count = totals.get(council_id, (0, 0))
-                totals[council_id] = (population_count + _all, excluded_count + _excluded)
-            for spec in MEDIANS[Service.WATER_SUPPLY]:
-                if spec.kind != kind or spec.kpi != kpi or bool(urgent) != spec.urgent:
-                    continue
-                unit = "minutes" if kind == "attendance" else "hours"
-                value = None if seconds is None else seconds / (60 if kind == "attendance" else 3600)
-                figures[(council_id, spec.key)] = Figure(
-                    spec.key, spec.label, unit, _round(value, unit), counted=counted, pending=pending,
-                    excluded=excluded,
-                    pending_label="not yet attended" if kind == "attendance" else "not yet resolved")
-    for council_id in [None] if together else council_ids:
-        for spec in MEDIANS[Service.WATER_SUPPLY]:
-            figures.setdefault((council_id, spec.key), Figure(
-                spec.key, spec.label, "minutes" if spec.kind == "attendance" else "hours", None,
-                pending_label="not yet attended" if spec.kind == "attendance" else "not yet resolved"))
-    return figures, totals
+def middle(lower: float | None, upper: float | None, count: int, scale: int) -> float | None:
+    """``measures.median`` from the two middle values (in seconds), in the figure's unit."""
+    if not count or lower is None:
+        return None
+    lower, upper = lower / scale, upper / scale
+    return lower if count % 2 else (lower + upper) / 2
 
+
+_KIND = {"attendance": ("a_kpi", "a_urgent", "attended", 60), "resolution": ("r_kpi", "r_urgent", "completed", 3600)}
+_SPECS = [(service, spec) for service in Service.values for spec in MEDIANS[service]]
+
+
+def _literal(value: str) -> str:
+    """A code constant (a service or DIA measure name) written into the SQL."""
+    if not re.fullmatch(r"[a-z_]+", value):
+        raise ValueError(value)
+    return f"'{value}'"
+
+
+def _member(service: str, spec) -> str:
+    kpi, urgent, _moment, _scale = _KIND[spec.kind]
+    condition = f"t.service = {_literal(service)} AND t.{kpi} = {_literal(spec.kpi)}"
+    if spec.urgent is not None:
+        condition += f" AND t.{urgent} IS {'TRUE' if spec.urgent else 'NOT TRUE'}"
+    if service == Service.WASTEWATER:  # inputs.is_overflow_fault: not assessed, or a wastewater fault
+        condition += " AND (t.f_service IS NULL OR t.f_service = 'wastewater')"
+    return condition
+
+
+# percentile_disc(p) is the value at row ceil(p * n) of the ordered values: p = 0.5 gives the lower
+# middle value (the middle one for an odd count), p = 0.5 + 1e-9 the upper middle one for any
+# count under 5 x 10^8. The two share one sort.
+_UPPER = "0.500000001"
+
+
+def _aggregates() -> list[str]:
+    """Per median: the two middle values, and the counted, pending and excluded jobs."""
+    columns = []
+    for service, spec in _SPECS:
+        _kpi, _urgent, moment, _scale = _KIND[spec.kind]
+        seconds = f"EXTRACT(EPOCH FROM (t.{moment} - t.notified))::float8"
+        member = _member(service, spec)
+        counted = f"t.{moment} IS NOT NULL AND NOT t.excl AND {member}"
+        columns += [f"percentile_disc(0.5) WITHIN GROUP (ORDER BY {seconds}) FILTER (WHERE {counted})",
+                    f"percentile_disc({_UPPER}) WITHIN GROUP (ORDER BY {seconds}) FILTER (WHERE {counted})",
+                    f"count(*) FILTER (WHERE {counted})",
+                    f"count(*) FILTER (WHERE t.{moment} IS NULL AND NOT t.excl AND {member})",
+                    f"count(*) FILTER (WHERE t.{moment} IS NOT NULL AND t.excl AND {member})"]
+    return columns
+
+
+def _classified(value: str, moment: str, table: str) -> str:
+    """``measures._classification``: the classification in force at the moment, else the first,
+    else the job's own (read only for a job classified more than once)."""
+    return (f"COALESCE((SELECT c.{value} FROM {table} c WHERE c.job_id = j.id AND c.at <= j.{moment} "
+            f"ORDER BY c.at DESC, c.id DESC LIMIT 1), "
+            f"(SELECT c.{value} FROM {table} c WHERE c.job_id = j.id ORDER BY c.at, c.id LIMIT 1), j.{value})")
+
+
+# The dry-weather, flooding-event and habitable-floor counts (``measures.tally_rows``).
+_DRY = (f"t.service = {_literal(Service.WASTEWATER)} AND t.arr_kpi = {_literal(KpiClass.WASTEWATER_OVERFLOW)} "
+        "AND t.f_weather = 'dry' AND NOT t.excl")
+_FLOODING = (f"t.service = {_literal(Service.STORMWATER)} AND t.arr_kpi = {_literal(KpiClass.STORMWATER_FLOODING)} "
+             "AND NOT t.excl")
+
+
+@on_replica
+def tallies(*, period: Period, council_ids: list[int], services: list[str] | None = None,
+            together: bool = False) -> dict[tuple[int | None, str], Tally]:
+    """{(council id, service): Tally} for the period, in two queries; ``together``: the councils
+    as one, under the council id None. A council and service with no jobs has no entry."""
+    from jobs.models import Assessment, FaultType, FloodedProperty
+
+    jobs = population(period=period, council_ids=council_ids, services=services).order_by().annotate(
+        group_id=Value(0) if together else F("council_id"))
+    try:
+        inner, params = jobs.values_list(
+            "id", "group_id", "service", "kpi_class", "is_urgent", "excluded_from_measures", "notified_at",
+            "attended_at", "completed_at").query.sql_with_params()
+    except EmptyResultSet:  # no council at all: nothing to aggregate
+        return {}
+    connection = connections[replica_alias()]
+    quote = connection.ops.quote_name
+    classified = quote(Classification._meta.db_table)
+
+    def in_force(value: str, moment: str, *, first_while_waiting: bool = False) -> str:
+        # One classification (or none) is the job's current one at any moment (every change of
+        # category or priority writes one): only a job classified again needs its history read.
+        waiting = "" if first_while_waiting else f" OR j.{moment} IS NULL"
+        return f"CASE WHEN m.job_id IS NULL{waiting} THEN j.{value} ELSE {_classified(value, moment, classified)} END"
+
+    fieldwork = f"{_literal(Service.WASTEWATER)}, {_literal(Service.STORMWATER)}"
+    sql = f"""
+        SELECT t.grp, t.service, count(*), count(*) FILTER (WHERE t.excl),
+               count(*) FILTER (WHERE {_DRY}),
+               array_agg(DISTINCT t.f_event) FILTER (WHERE {_FLOODING} AND t.f_event IS NOT NULL),
+               count(*) FILTER (WHERE {_FLOODING} AND t.f_event IS NULL),
+               coalesce(sum(coalesce(t.f_floors, 0)) FILTER (WHERE {_FLOODING} AND t.f_event IS NULL), 0),
+               {", ".join(_aggregates())}
+        FROM (
+            SELECT j.grp, j.service, j.excl, j.notified, j.attended_at, j.completed_at,
+                   {in_force("kpi_class", "attended_at")} AS a_kpi, {in_force("is_urgent", "attended_at")} AS a_urgent,
+                   {in_force("kpi_class", "completed_at")} AS r_kpi,
+                   {in_force("is_urgent", "completed_at")} AS r_urgent,
+                   {in_force("kpi_class", "attended_at", first_while_waiting=True)} AS arr_kpi,
+                   fa.service AS f_service, fa.weather AS f_weather, fa.event AS f_event, fa.floors AS f_floors
+            FROM ({inner}) AS j (id, grp, service, kpi_class, is_urgent, excl, notified, attended_at, completed_at)
+            LEFT JOIN (SELECT job_id FROM {classified} GROUP BY job_id HAVING count(*) > 1) m ON m.job_id = j.id
+            -- The crew's assessment in force (the latest), read only for the services that use it.
+            LEFT JOIN LATERAL (
+                SELECT ft.service, a.weather, a.flooding_event_id AS event, a.habitable_floors AS floors
+                FROM {quote(Assessment._meta.db_table)} a
+                JOIN {quote(FaultType._meta.db_table)} ft ON ft.id = a.fault_type_id
+                WHERE a.job_id = j.id AND j.service IN ({fieldwork})
+                ORDER BY a.at DESC, a.id DESC LIMIT 1) fa ON TRUE
+        ) AS t (grp, service, excl, notified, attended, completed, a_kpi, a_urgent, r_kpi, r_urgent, arr_kpi,
+                f_service, f_weather, f_event, f_floors)
+        GROUP BY t.grp, t.service"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    events = {e for row in rows for e in row[5] or ()}
+    floors = dict(FloodedProperty.objects.using(replica_alias()).filter(event_id__in=events).values_list(
+        "event_id").annotate(n=Sum("habitable_floors")).order_by()) if events else {}
+    found = {}
+    for grp, service, count, excluded, dry, event_ids, lone, lone_floors, *medians in rows:
+        event_ids = event_ids or []
+        tally = Tally(population=count, excluded=excluded, dry_overflows=dry, flooding_events=len(event_ids) + lone,
+                      habitable_floors=lone_floors + sum(floors.get(e, 0) for e in event_ids))
+        for i, (spec_service, spec) in enumerate(_SPECS):
+            if spec_service == service:
+                lower, upper, counted, pending, left_out = medians[5 * i:5 * i + 5]
+                tally.medians[spec.key] = (middle(lower, upper, counted, _KIND[spec.kind][3]), counted, pending,
+                                           left_out)
+        found[(None if together else grp, service)] = tally
+    return found
 
 
 @on_replica
@@ -102,11 +193,13 @@ def span_medians(*, jobs, spans: list[tuple[str, str]]) -> list[tuple[float | No
     parts = []
     for start, end in spans:
         ok = f"{alias[end]} >= {alias[start]}"
-        parts.append(f"percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM ({alias[end]} - {alias[start]})))"
-                     f" FILTER (WHERE {ok})")
+        seconds = f"EXTRACT(EPOCH FROM ({alias[end]} - {alias[start]}))::float8"
+        parts.append(f"percentile_disc(0.5) WITHIN GROUP (ORDER BY {seconds}) FILTER (WHERE {ok})")
+        parts.append(f"percentile_disc({_UPPER}) WITHIN GROUP (ORDER BY {seconds}) FILTER (WHERE {ok})")
         parts.append(f"count(*) FILTER (WHERE {ok})")
     sql = (f"SELECT {', '.join(parts)} FROM ({inner}) AS t ({', '.join(f'c{i}' for i in range(len(columns)))})")
     with connections[replica_alias()].cursor() as cursor:
         cursor.execute(sql, params)
         values = cursor.fetchone()
-    return [(None if values[2 * i] is None else values[2 * i] / 3600, values[2 * i + 1]) for i in range(len(spans))]
+    return [(middle(values[3 * i], values[3 * i + 1], values[3 * i + 2], 3600), values[3 * i + 2])
+            for i in range(len(spans))]

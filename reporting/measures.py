@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import Count, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
 from accounts.enums import OrganisationKind
@@ -222,7 +222,8 @@ MEDIANS = {
 }
 
 
-def _median_figure(spec: MedianSpec, rows: list[JobRow]) -> tuple[Figure, list[int]]:
+def _median_tally(spec: MedianSpec, rows: list[JobRow]) -> tuple[tuple[float | None, int, int, int], list[int]]:
+    """(median, counted, pending, excluded) and the jobs counted."""
     values, ids, pending, excluded = [], [], 0, 0
     for row in rows:
         done = (row.attended_at if spec.kind == "attendance" else row.completed_at) is not None
@@ -238,11 +239,46 @@ def _median_figure(spec: MedianSpec, rows: list[JobRow]) -> tuple[Figure, list[i
             continue
         values.append(spec.value_of(row))
         ids.append(row.id)
+    return (median(values), len(values), pending, excluded), ids
+
+
+def _median_figure(spec: MedianSpec, tally: tuple[float | None, int, int, int]) -> Figure:
+    value, counted, pending, excluded = tally
     unit = "minutes" if spec.kind == "attendance" else "hours"
-    figure = Figure(spec.key, spec.label, unit, _round(median(values), unit), counted=len(values), pending=pending,
-                    excluded=excluded,
-                    pending_label="not yet attended" if spec.kind == "attendance" else "not yet resolved")
-    return figure, ids
+    return Figure(spec.key, spec.label, unit, _round(value, unit), counted=counted, pending=pending,
+                  excluded=excluded,
+                  pending_label="not yet attended" if spec.kind == "attendance" else "not yet resolved")
+
+
+@dataclass
+class Tally:
+    """What one service's figures are made from: counted here from the job rows (``tally_rows``),
+    or aggregated in PostgreSQL by ``reporting.fast`` to the same definitions."""
+
+    medians: dict[str, tuple[float | None, int, int, int]] = field(default_factory=dict)  # see _median_tally
+    population: int = 0
+    excluded: int = 0
+    dry_overflows: int = 0
+    flooding_events: int = 0
+    habitable_floors: int | None = 0
+    ids: dict[str, list[int]] = field(default_factory=dict)
+
+
+def tally_rows(service: str, rows: list[JobRow]) -> Tally:
+    """The reference definitions, over one service's rows (the SQL path is held to these)."""
+    tally = Tally(population=len(rows), excluded=sum(1 for r in rows if r.excluded))
+    for spec in MEDIANS[service]:
+        tally.medians[spec.key], tally.ids[spec.key] = _median_tally(spec, rows)
+    if service == Service.WASTEWATER:
+        dry = [r.id for r in rows if r.kpi_at_arrival == KpiClass.WASTEWATER_OVERFLOW and inputs.is_dry_weather(r)
+               and not r.excluded]
+        tally.dry_overflows, tally.ids["wastewater-dry-overflows"] = len(dry), dry
+    if service == Service.STORMWATER:
+        tally.flooding_events = inputs.flooding_events(rows)
+        tally.habitable_floors = inputs.habitable_floors(rows)
+        event_ids = [r.id for r in rows if r.kpi_at_arrival == KpiClass.STORMWATER_FLOODING and not r.excluded]
+        tally.ids["stormwater-events"] = tally.ids["stormwater-floors"] = event_ids
+    return tally
 
 
 def _round(value: float | None, unit: str) -> float | None:
@@ -263,12 +299,13 @@ def per_thousand(count: int, connections: int | None) -> float | None:
 def complaint_counts(*, period: Period, council_ids: Iterable[int] | None = None) -> dict[tuple[int, str], int]:
     """(council id, DIA category) -> complaints received in the period, each counted once."""
     counts: dict[tuple[int, str], int] = defaultdict(int)
-    for council_id, category in dia_enquiries(period=period, council_ids=council_ids).values_list(
-            "council_id", "issue_type__dia_category").order_by():
-        counts[(council_id, category)] += 1
-    for council_id, category in inputs.dia_complaints(period=period, council_ids=council_ids).values_list(
-            "council_id", "category__dia_measure").order_by() if inputs.complaints_ready() else ():
-        counts[(council_id, category)] += 1
+    for council_id, category, n in dia_enquiries(period=period, council_ids=council_ids).values_list(
+            "council_id", "issue_type__dia_category").annotate(n=Count("id")).order_by():
+        counts[(council_id, category)] += n
+    if inputs.complaints_ready():
+        for council_id, category, n in inputs.dia_complaints(period=period, council_ids=council_ids).values_list(
+                "council_id", "category__dia_measure").annotate(n=Count("id")).order_by():
+            counts[(council_id, category)] += n
     return counts
 
 
@@ -311,35 +348,31 @@ class ServiceMeasures:
 def service_measures(*, service: str, rows: list[JobRow], complaints: dict[tuple[int, str], int],
                      connections: dict[tuple[int, str], int], council_ids: list[int]) -> ServiceMeasures:
     rows = [r for r in rows if r.service == service and r.council_id in council_ids]
-    figures, ids = [], {}
-    for spec in MEDIANS[service]:
-        figure, figure_ids = _median_figure(spec, rows)
-        figures.append(figure)
-        ids[spec.key] = figure_ids
+    return measures_from(service=service, tally=tally_rows(service, rows), complaints=complaints,
+                         connections=connections, council_ids=council_ids)
+
+
+def measures_from(*, service: str, tally: Tally, complaints: dict[tuple[int, str], int],
+                  connections: dict[tuple[int, str], int], council_ids: list[int]) -> ServiceMeasures:
+    figures = [_median_figure(spec, tally.medians.get(spec.key, (None, 0, 0, 0))) for spec in MEDIANS[service]]
     connected = sum(connections.get((c, service), 0) for c in council_ids) or None
     if service == Service.WASTEWATER:
-        dry = [r.id for r in rows if r.kpi_at_arrival == KpiClass.WASTEWATER_OVERFLOW and inputs.is_dry_weather(r)
-               and not r.excluded]
+        dry = tally.dry_overflows
         figures.append(Figure("wastewater-dry-overflows", "Dry-weather overflows per 1000 connections", "per1000",
-                              per_thousand(len(dry), connected) if inputs.fieldwork_ready() else None,
-                              counted=len(dry), numerator=len(dry), connections=connected,
+                              per_thousand(dry, connected) if inputs.fieldwork_ready() else None,
+                              counted=dry, numerator=dry, connections=connected,
                               note="" if inputs.fieldwork_ready() else inputs.AWAITS_FIELDWORK))
-        ids["wastewater-dry-overflows"] = dry
     if service == Service.STORMWATER:
-        events = inputs.flooding_events(rows)
-        floors = inputs.habitable_floors(rows)
-        event_ids = [r.id for r in rows if r.kpi_at_arrival == KpiClass.STORMWATER_FLOODING and not r.excluded]
+        events, floors = tally.flooding_events, tally.habitable_floors
         figures.append(Figure("stormwater-events", "Flooding events per 1000 connected properties", "per1000",
                               per_thousand(events, connected), counted=events, numerator=events,
                               connections=connected,
                               note="" if inputs.fieldwork_ready() else "Each flooding job counted as one event "
                                                                        "until events are recorded (issue 9)."))
-        ids["stormwater-events"] = event_ids
         figures.append(Figure("stormwater-floors", "Habitable floors affected per 1000 connected properties",
                               "per1000", per_thousand(floors, connected) if floors is not None else None,
                               counted=floors or 0, numerator=floors, connections=connected,
                               note="" if floors is not None else inputs.AWAITS_FIELDWORK))
-        ids["stormwater-floors"] = event_ids
     total = 0
     for category in DiaComplaintCategory:
         if DIA_CATEGORY_SERVICE[category] != service:
@@ -351,8 +384,8 @@ def service_measures(*, service: str, rows: list[JobRow], complaints: dict[tuple
                               counted=count, numerator=count, connections=connected))
     figures.append(Figure(f"complaints-{service}", "Complaints per 1000 connections: total", "per1000",
                           per_thousand(total, connected), counted=total, numerator=total, connections=connected))
-    return ServiceMeasures(service=service, figures=figures, population=len(rows),
-                           excluded=sum(1 for r in rows if r.excluded), ids=ids)
+    return ServiceMeasures(service=service, figures=figures, population=tally.population, excluded=tally.excluded,
+                           ids=tally.ids)
 
 
 def councils(council_id: int | None = None):
@@ -360,57 +393,53 @@ def councils(council_id: int | None = None):
     return found.filter(pk=council_id) if council_id else found
 
 
+def _in_sql(with_ids: bool = False) -> bool:
+    """Aggregate in PostgreSQL (``reporting.fast``), unless the jobs behind each figure are
+    wanted; SQLite (the demo, half the tests) computes from the rows by the same definitions."""
+    from . import fast
+
+    return not with_ids and fast.available() and inputs.fieldwork_ready()
+
+
 def dia_measures(*, period: Period, council_id: int | None = None,
                  services: Iterable[str] | None = None, with_ids: bool = False) -> list[ServiceMeasures]:
     """The measures for one council (or all together) and each service: a few queries in all.
-    On PostgreSQL the water supply medians are aggregated in the database unless the jobs
-    behind each figure are wanted (``with_ids``)."""
+    On PostgreSQL they are aggregated in the database unless the jobs behind each figure are
+    wanted (``with_ids``)."""
     from . import fast
 
     services = list(services or Service.values)
     council_ids = [council_id] if council_id else list(councils().values_list("pk", flat=True))
-    in_sql = not with_ids and Service.WATER_SUPPLY in services and fast.available()
-    rows = job_rows(period=period, council_ids=council_ids,
-                    services=[s for s in services if not (in_sql and s == Service.WATER_SUPPLY)])
     complaints = complaint_counts(period=period, council_ids=council_ids)
     connections = connections_for(financial_year=period.financial_year, council_ids=council_ids)
-    result = [service_measures(service=s, rows=rows, complaints=complaints, connections=connections,
-                               council_ids=council_ids) for s in services]
-    if in_sql:
-        medians, totals = fast.water_medians(period=period, council_ids=council_ids, together=True)
-        water = next(m for m in result if m.service == Service.WATER_SUPPLY)
-        water.figures = [medians.get((None, f.key), f) for f in water.figures]
-        water.population, water.excluded = totals.get(None, (0, 0))
-        water.ids = {}
-    return result
+    if _in_sql(with_ids):
+        found = fast.tallies(period=period, council_ids=council_ids, services=services, together=True)
+        return [measures_from(service=s, tally=found.get((None, s), Tally()), complaints=complaints,
+                              connections=connections, council_ids=council_ids) for s in services]
+    rows = job_rows(period=period, council_ids=council_ids, services=services)
+    return [service_measures(service=s, rows=rows, complaints=complaints, connections=connections,
+                             council_ids=council_ids) for s in services]
 
 
 def dia_measures_every_council(*, period: Period) -> dict[tuple[int, str], ServiceMeasures]:
-    """Every measure for every council and service in the period, from one read of each source.
-    On PostgreSQL the water supply medians (most of the jobs) are aggregated in the database
-    (``reporting.fast``); the other services are computed from their rows as everywhere else."""
+    """Every measure for every council and service in the period, from one read of each source:
+    aggregated in PostgreSQL (``reporting.fast``), or computed from the rows elsewhere."""
     from . import fast
 
     council_ids = list(councils().values_list("pk", flat=True))
-    in_sql = fast.available()
-    services = [s for s in Service.values if not (in_sql and s == Service.WATER_SUPPLY)]
-    rows = job_rows(period=period, council_ids=council_ids, services=services)
     complaints = complaint_counts(period=period, council_ids=council_ids)
     connections = connections_for(financial_year=period.financial_year, council_ids=council_ids)
+    if _in_sql():
+        found = fast.tallies(period=period, council_ids=council_ids)
+        return {(c, s): measures_from(service=s, tally=found.get((c, s), Tally()), complaints=complaints,
+                                      connections=connections, council_ids=[c])
+                for c in council_ids for s in Service.values}
     by_council: dict[int, list[JobRow]] = defaultdict(list)
-    for row in rows:
+    for row in job_rows(period=period, council_ids=council_ids):
         by_council[row.council_id].append(row)
-    result = {(c, s): service_measures(service=s, rows=by_council[c], complaints=complaints,
-                                       connections=connections, council_ids=[c])
-              for c in council_ids for s in Service.values}
-    if in_sql:
-        medians, totals = fast.water_medians(period=period, council_ids=council_ids)
-        for c in council_ids:
-            measures = result[(c, Service.WATER_SUPPLY)]
-            measures.figures = [medians.get((c, f.key), f) for f in measures.figures]
-            measures.population, measures.excluded = totals.get(c, (0, 0))
-            measures.ids = {}
-    return result
+    return {(c, s): service_measures(service=s, rows=by_council[c], complaints=complaints,
+                                     connections=connections, council_ids=[c])
+            for c in council_ids for s in Service.values}
 
 
 def figure_job_ids(*, key: str, period: Period, council_id: int | None, service: str) -> list[int]:
