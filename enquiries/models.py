@@ -7,6 +7,7 @@ from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
 from accounts import permissions
 from accounts.enums import OrganisationKind
+from common.models import ChoiceLabelsMixin
 
 from .enums import (
     DIA_CATEGORY_SERVICE,
@@ -79,7 +80,7 @@ class Customer(models.Model):
         return self.name
 
 
-class Enquiry(ConcurrentTransitionMixin, models.Model):
+class Enquiry(ChoiceLabelsMixin, ConcurrentTransitionMixin, models.Model):
     reference = models.CharField(max_length=20, unique=True, editable=False)
     council = models.ForeignKey(
         "accounts.Organisation", on_delete=models.PROTECT, related_name="enquiries",

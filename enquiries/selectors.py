@@ -11,10 +11,13 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import ExpressionWrapper, F, FloatField, Q, QuerySet, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 from django_fsm_log.models import StateLog
 
 from accounts import permissions
+from accounts.models import Organisation, Suburb
+from common.columns import reference_column
 
 from .enums import EnquiryStatus
 from .models import Customer, Enquiry, IssueType
@@ -34,21 +37,31 @@ def enquiries_visible_to(*, user) -> QuerySet[Enquiry]:
 
 
 def enquiry_list(*, user) -> QuerySet[Enquiry]:
-    """The queue's rows with everything a row shows, in one query, and nothing more."""
-    return (
-        enquiries_visible_to(user=user)
-        .select_related("council", "customer", "issue_type", "suburb", "job")
-        .only(*LIST_COLUMNS)
-        .order_by("-received_at", "-id")
-    )
+    """The queue's enquiries in the user's scope, newest first; ``enquiry_rows`` shapes them for a list."""
+    return enquiries_visible_to(user=user).order_by("-received_at", "-id")
+
+
+def enquiry_rows(queryset: QuerySet[Enquiry]) -> QuerySet[Enquiry]:
+    """What a list row shows, in one query: the enquiry's own columns and its related names as
+    columns of it (``suburb_name``, ``job_reference``, ...), not five related model instances
+    a row (those cost a quarter of the queue's time)."""
+    return queryset.only(*LIST_COLUMNS).annotate(**LIST_FACTS)
 
 
 LIST_COLUMNS = (
     "reference", "received_at", "status", "service", "street_address", "callback_requested", "callback_best_time",
-    "council__name", "council__short_code", "customer__name", "customer__phone", "issue_type__name",
-    "issue_type__is_urgent", "suburb__name",
-    "job__reference", "job__status",
+    "council_id", "customer_id", "job_id",
 )
+LIST_FACTS = {
+    "council_label": reference_column(Organisation, Coalesce(NullIf("short_code", Value("")), "name"),  # .label
+                                      key="council_id"),
+    "customer_name": F("customer__name"),
+    "issue_type_name": reference_column(IssueType, "name", key="issue_type_id"),
+    "issue_type_is_urgent": reference_column(IssueType, "is_urgent", key="issue_type_id"),
+    "suburb_name": reference_column(Suburb, "name", key="suburb_id"),
+    "job_reference": F("job__reference"),
+    "job_status": F("job__status"),
+}
 
 
 REFERENCE = re.compile(r"^(ENQ|JOB)-\d{4}-\d{1,6}$", re.I)

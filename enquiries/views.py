@@ -39,10 +39,10 @@ def _enquiry_or_404(user, reference: str) -> Enquiry:
 @role_required(permissions.may_log_enquiry)
 def home(request):
     """Call-centre home: log the next call; today's enquiries; call-backs still wanted."""
-    mine = selectors.enquiry_list(user=request.user).filter(logged_by=request.user)[:10]
-    callbacks = selectors.enquiry_list(user=request.user).filter(
+    mine = selectors.enquiry_rows(selectors.enquiry_list(user=request.user).filter(logged_by=request.user))[:10]
+    callbacks = selectors.enquiry_rows(selectors.enquiry_list(user=request.user).filter(
         callback_requested=True, status__in=[EnquiryStatus.NEW, EnquiryStatus.LINKED]
-    )[:10]
+    ))[:10]
     return render(request, "enquiries/home.html", {"mine": mine, "callbacks": callbacks})
 
 
@@ -53,7 +53,7 @@ def enquiry_list(request):
                                    user=request.user)
     queryset = enquiry_filter.qs if enquiry_filter.is_bound and enquiry_filter.is_valid() else enquiry_filter.queryset
     page = keyset_page(queryset, time_field="received_at", after=request.GET.get("after"),
-                       before=request.GET.get("before"))
+                       before=request.GET.get("before"), shape=selectors.enquiry_rows)
     context = {
         "filter": enquiry_filter,
         "page": page,
@@ -257,7 +257,7 @@ def customer_pick(request, pk):
     })
     services.personal_data_access_record(user=request.user, customers=[customer],
                                          page=PersonalDataPage.CUSTOMER_PICK, client_ip=client_ip(request))
-    recent = selectors.enquiry_list(user=request.user).filter(customer=customer)[:5]
+    recent = selectors.enquiry_rows(selectors.enquiry_list(user=request.user).filter(customer=customer))[:5]
     return render(request, "enquiries/_customer_fields.html",
                   {"form": form, "customer": customer, "recent": recent})
 

@@ -19,6 +19,7 @@ from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, transitio
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
 from accounts import permissions
+from common.models import ChoiceLabelsMixin
 from jobs.models.facts import _AppendOnly
 
 from .enums import CallBackOutcome, CallBackStatus, FeedbackChannel, FeedbackSource, FixedAnswer
@@ -29,7 +30,7 @@ def _after_no_answer(callback, **kwargs):
         else CallBackStatus.SCHEDULED
 
 
-class CallBack(ConcurrentTransitionMixin, models.Model):
+class CallBack(ChoiceLabelsMixin, ConcurrentTransitionMixin, models.Model):
     job = models.ForeignKey("jobs.Job", on_delete=models.PROTECT, related_name="callbacks")
     enquiry = models.ForeignKey("enquiries.Enquiry", on_delete=models.PROTECT, related_name="callbacks")
     resolution = models.ForeignKey("jobs.Resolution", on_delete=models.PROTECT, related_name="callbacks",

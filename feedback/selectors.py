@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Left
 from django.utils import timezone
 
 from accounts import permissions
@@ -29,13 +30,26 @@ def callback_queue(*, user, now: datetime | None = None) -> QuerySet[CallBack]:
     longest waiting first, with what the caller needs on one screen."""
     now = now or timezone.now()
     latest_resolution_note = Resolution.objects.filter(job=OuterRef("job")).order_by("-recorded_at", "-id")
+    # A row's facts as columns of one call-back, not six related instances (a third of the page's time).
     return (
         callbacks_visible_to(user=user)
         .filter(status=CallBackStatus.SCHEDULED, due_at__lte=now)
-        .select_related("job", "job__suburb", "enquiry", "enquiry__customer", "enquiry__issue_type", "council")
-        .annotate(resolution_note=Subquery(latest_resolution_note.values("note")[:1]))
+        .only("status", "due_at", "attempts", "job_id", "enquiry_id")
+        .annotate(
+            customer_name=F("enquiry__customer__name"), customer_phone=F("enquiry__customer__phone"),
+            customer_phone_digits=F("enquiry__customer__phone_digits"),
+            best_time=F("enquiry__callback_best_time"), enquiry_reference=F("enquiry__reference"),
+            issue_type_name=F("enquiry__issue_type__name"),
+            description_start=Left("enquiry__description", QUEUE_TEXT_LENGTH + 1),
+            job_reference=F("job__reference"), suburb_name=F("job__suburb__name"),
+            resolution_note=Subquery(latest_resolution_note.values("note")[:1]),
+        )
         .order_by("due_at", "id")
     )
+
+
+# The queue shows the start of what the customer said and of the resolution note.
+QUEUE_TEXT_LENGTH = 100
 
 
 def callback_upcoming_count(*, user, now: datetime | None = None) -> int:

@@ -279,7 +279,14 @@ def crew_jobs(*, user, active_only: bool = True, search: str = "") -> QuerySet[J
             jobs = jobs.filter(reference__istartswith=search)
         else:
             jobs = jobs.filter(Q(street_address__icontains=search) | Q(reference__iendswith=search))
-    return jobs.select_related("council", "suburb", "priority", "category")
+    return jobs.select_related("suburb", "priority", "category").only(*CREW_LIST_COLUMNS)
+
+
+# What a crew's list row shows (jobs/crew_queue.html), and nothing more: a job row is wide.
+CREW_LIST_COLUMNS = (
+    "reference", "status", "service", "street_address", "latitude", "longitude", "notified_at", "next_due_at",
+    "contractor_id", "suburb__name", "priority__name", "priority__is_urgent", "category__name",
+)
 
 
 # Contracts and corrections ---------------------------------------------------------------

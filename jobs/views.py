@@ -18,7 +18,7 @@ from common.pagination import keyset_page
 from common.submissions import AlreadySubmitted, submission_previous, submission_token_new, submitted_once
 from enquiries.enums import EnquiryStatus, PersonalDataPage
 from enquiries.privacy import customer_contact
-from enquiries.selectors import enquiries_visible_to, enquiry_list, enquiry_search
+from enquiries.selectors import enquiries_visible_to, enquiry_list, enquiry_rows, enquiry_search
 from enquiries.services import personal_data_access_record
 
 from . import selectors, services
@@ -153,7 +153,7 @@ def _new_enquiries(request, count: int) -> dict:
                "selected": {int(pk) for pk in request.GET.getlist("selected") if pk.isascii() and pk.isdigit()}}
     if sort == "urgent":
         # Urgent issue types first, each group oldest first; few rows, so plain pages do.
-        paginator = Paginator(rows.order_by("-issue_type__is_urgent", "received_at", "id"), 50)
+        paginator = Paginator(enquiry_rows(rows).order_by("-issue_type__is_urgent", "received_at", "id"), 50)
         if not query:
             paginator.count = count  # already counted for the tab
         context["rows_page"] = paginator.get_page(request.GET.get("page"))
@@ -161,7 +161,7 @@ def _new_enquiries(request, count: int) -> dict:
     else:
         context["page"] = keyset_page(rows, time_field="received_at", descending=sort == "newest",
                                       after=request.GET.get("after"), before=request.GET.get("before"),
-                                      with_count=False)
+                                      with_count=False, shape=enquiry_rows)
         context["rows"] = context["page"].rows
     return context
 

@@ -2,7 +2,8 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from django import template
-from django.urls import reverse
+from django.apps import apps
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 register = template.Library()
@@ -31,6 +32,19 @@ STATUS_STYLES = {
     "agreed": "text-bg-warning",
     "withdrawn": "text-bg-light border",
 }
+
+
+@lru_cache(maxsize=64)
+def _field_labels(path: str) -> dict:
+    app_label, model_name, field_name = path.split(".")
+    return dict(apps.get_model(app_label, model_name)._meta.get_field(field_name).flatchoices)
+
+
+@register.filter
+def label_of(value, path: str):
+    """A choice's label from a value a list row carries as a column:
+    ``{{ e.job_status|label_of:"jobs.Job.status" }}`` is what ``job.get_status_display`` would say."""
+    return _field_labels(path).get(value, value)
 
 
 @register.filter
@@ -85,19 +99,38 @@ def query_with(context, **changes) -> str:
     return f"?{encoded}" if encoded else "?"
 
 
-# Matches the reference path converter, and appears in no real URL.
-_PLACEHOLDER = "ZZKEY-0000-0"
+# Match the reference and the primary-key path converters, and appear in no real URL.
+_PLACEHOLDERS = ("ZZKEY-0000-0", "987654321987654321")
 
 
 @lru_cache(maxsize=64)
-def _url_pattern(name: str) -> str:
-    return reverse(name, args=[_PLACEHOLDER])
+def _url_pattern(name: str) -> tuple[str, str]:
+    for placeholder in _PLACEHOLDERS:
+        try:
+            return reverse(name, args=[placeholder]), placeholder
+        except NoReverseMatch:
+            continue
+    raise NoReverseMatch(f"{name} takes neither a reference nor a primary key")
 
 
 @register.simple_tag
 def row_url(name: str, key) -> str:
-    """{% url name key %} for list rows: reversed once per URL name, then filled in (50 rows, 50x cheaper)."""
-    return _url_pattern(name).replace(_PLACEHOLDER, str(key))
+    """{% url name key %} for list rows: reversed once per URL name, then filled in (50 rows, 50x cheaper).
+
+    For URLs that take one reference or one primary key."""
+    pattern, placeholder = _url_pattern(name)
+    return pattern.replace(placeholder, str(key))
+
+
+@register.filter
+def clip(value, length: int) -> str:
+    """truncatechars for list rows: at most ``length`` characters, the last an ellipsis when cut.
+
+    Counts code points, where truncatechars walks every character of the whole text (and cost
+    ~0.2 ms a row on the call-back queue)."""
+    text = "" if value is None else str(value)
+    length = int(length)
+    return text if len(text) <= length else text[: max(0, length - 1)] + "…"
 
 
 @register.filter

@@ -15,6 +15,7 @@ def contact_for(record, user):
 @register.filter
 def customer_name_for(enquiry, user) -> str:
     """For list rows: the enquiry's customer's name, or its masked form, for this user."""
-    # Lists load only the customer's name (and phone): touch nothing else.
-    name = enquiry.customer.name if enquiry.customer_id else ""
+    # List rows carry the name as a column (enquiries.selectors.enquiry_rows); touch nothing else.
+    name = enquiry.customer_name if "customer_name" in enquiry.__dict__ else (
+        enquiry.customer.name if enquiry.customer_id else "")
     return name if permissions.may_view_customer_contact(user, enquiry) else mask_name(name)

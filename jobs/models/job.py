@@ -7,7 +7,7 @@ from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
 from accounts import permissions
 from accounts.enums import OrganisationKind
-from common.models import VersionLockMixin
+from common.models import ChoiceLabelsMixin, VersionLockMixin
 from enquiries.enums import Service
 
 from .. import states
@@ -15,6 +15,7 @@ from ..due_dates import add_target
 from ..enums import (
     AWAITING_ATTENDANCE,
     AWAITING_RESOLUTION,
+    CREW_ACTIVE_STATUSES,
     OPEN_STATUSES,
     STAGE_OF_STATUS,
     CancelReason,
@@ -26,7 +27,7 @@ from ..enums import (
 from .reference import Category, Priority, Targets
 
 
-class Job(ConcurrentTransitionMixin, VersionLockMixin, models.Model):
+class Job(ChoiceLabelsMixin, ConcurrentTransitionMixin, VersionLockMixin, models.Model):
     """A call ticket: the work that one or several customer enquiries describe."""
 
     reference = models.CharField(max_length=20, unique=True, editable=False)
@@ -111,6 +112,10 @@ class Job(ConcurrentTransitionMixin, VersionLockMixin, models.Model):
             models.Index(fields=["status", "notified_at"], name="job_status_notified"),
             models.Index(fields=["case_manager", "status"], name="job_case_manager_status"),
             models.Index(fields=["contractor", "status", "next_due_at"], name="job_contractor_status"),
+            # The crew's "To do" list: the contractor's open jobs most urgent first, read in index order
+            # (sorting a contractor's thousands of open jobs took 30 ms at 1M).
+            models.Index(fields=["contractor", "next_due_at", "-id"], condition=Q(status__in=CREW_ACTIVE_STATUSES),
+                         name="job_crew_to_do"),
             # The crew's "All our jobs" list: the contractor's jobs newest first, keyset paged.
             models.Index(fields=["contractor", "notified_at", "id"], name="job_contractor_notified"),
             # "Recently fixed nearby" in the duplicates panel: a council's jobs completed in the last days.
