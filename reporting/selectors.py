@@ -20,7 +20,7 @@ from . import fast, inputs
 from .charts import bar_chart, point_map
 from .hotspots import hotspots, suburb_points
 from .insights import key_insights
-from .measures import ServiceMeasures, complaint_counts, councils, dia_measures, median, population
+from .measures import ServiceMeasures, complaint_counts, councils, dia_measures_periods, median, population
 from .periods import MONTH_NAMES, Period, month
 from .replica import on_replica
 
@@ -169,8 +169,10 @@ def feedback_summary(*, scope: Scope) -> dict | None:
 
 
 def measures_with_previous(*, scope: Scope) -> list[dict]:
-    current = dia_measures(period=scope.period, council_id=scope.council_id, services=scope.services)
-    previous = dia_measures(period=scope.period.previous(), council_id=scope.council_id, services=scope.services)
+    before = scope.period.previous()
+    found = dia_measures_periods(periods=[scope.period, before], council_id=scope.council_id,
+                                 services=scope.services)
+    current, previous = found[scope.period.key], found[before.key]
     result = []
     for now, before in zip(current, previous, strict=True):
         result.append({"measures": now, "previous": before,
@@ -180,6 +182,11 @@ def measures_with_previous(*, scope: Scope) -> list[dict]:
 
 def report_content(*, scope: Scope) -> dict:
     """Everything the dashboard and the PDF show, computed once."""
+    with fast.analytic():
+        return _report_content(scope=scope)
+
+
+def _report_content(*, scope: Scope) -> dict:
     measures = measures_with_previous(scope=scope)
     found_hotspots = hotspots(period=scope.period, council_id=scope.council_id, services=scope.services)
     points = suburb_points(period=scope.period, council_id=scope.council_id, services=scope.services)
@@ -218,10 +225,6 @@ def report_content(*, scope: Scope) -> dict:
                                  previous_compliance=before_compliance, stages=stages, feedback=feedback,
                                  period=scope.period, council_id=scope.council_id, services=scope.services),
     }
-
-
-def dashboard_content(*, scope: Scope) -> dict:
-    return report_content(scope=scope)
 
 
 def measures_as_dict(measures: list[ServiceMeasures]) -> dict:
