@@ -284,6 +284,8 @@ SUBMISSION_TOKEN_MAX_AGE_HOURS = env.int("SUBMISSION_TOKEN_MAX_AGE_HOURS", defau
 # Reporting: hotspots flagged below this Poisson tail probability, with at least this many jobs.
 HOTSPOT_P_VALUE = env.float("HOTSPOT_P_VALUE", default=0.01)
 HOTSPOT_MIN_COUNT = env.int("HOTSPOT_MIN_COUNT", default=3)
+# The dashboard shows stored figures up to this old; older ones are computed again when asked for.
+REPORTING_SNAPSHOT_MINUTES = env.int("REPORTING_SNAPSHOT_MINUTES", default=15)
 # The address customers and staff open the app at: links in e-mails, SMS and letters sent outside a request.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 COMPLAINT_DUE_SOON_HOURS = env.int("COMPLAINT_DUE_SOON_HOURS", default=48)

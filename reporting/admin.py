@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Report, ReportSubscription
+from .models import DashboardSnapshot, Report, ReportSubscription
 
 
 @admin.register(Report)
@@ -21,3 +21,19 @@ class ReportAdmin(admin.ModelAdmin):
 class ReportSubscriptionAdmin(admin.ModelAdmin):
     list_display = ["user", "council"]
     autocomplete_fields = ["user"]
+
+
+@admin.register(DashboardSnapshot)
+class DashboardSnapshotAdmin(admin.ModelAdmin):
+    """Read-only: a snapshot is computed, never edited; deleting one makes the next view compute it."""
+
+    list_display = ["key", "computed_at", "seconds"]
+    list_filter = ["period_key", "council"]
+    exclude = ["content"]
+    readonly_fields = ["key", "council", "services", "period_key", "computed_at", "seconds"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -81,7 +81,7 @@ def report_build(*, report_id: int) -> Report | None:
     report = Report.objects.select_related("council", "requested_by").get(pk=report_id)
     try:
         scope = Scope(council_id=report.council_id, services=report.services, period=report.period)
-        content = report_content(scope=scope)
+        content = _content_for_report(scope)
         _progress(report, 50, "Drawing the charts")
         html = render_to_string("reporting/report_pdf.html", {**content, "report": report,
                                                                "method": method_sections()})
@@ -107,6 +107,15 @@ def report_build(*, report_id: int) -> Report | None:
                                                    progress_note="Failed", finished_at=timezone.now())
         raise
     return report
+
+
+def _content_for_report(scope: Scope) -> dict:
+    """A fresh dashboard snapshot of the same scope and period if there is one (figures at most
+    ``REPORTING_SNAPSHOT_MINUTES`` old, as the dashboard shows them), else computed now."""
+    from .snapshots import content_back, snapshot_fresh
+
+    snapshot = snapshot_fresh(scope=scope)
+    return content_back(snapshot.content, scope=scope) if snapshot else report_content(scope=scope)
 
 
 def pdf_from_html(html: str) -> bytes:
@@ -205,6 +214,11 @@ def period_publish(*, council, service: str, period: Period, by) -> Report:
         ], batch_size=2000)
         report.jobs_reported = len(ids)
         report.save(update_fields=["figures", "jobs_reported"])
+        # The jobs are now reported: the stored dashboards of this council (and of all councils)
+        # show stage durations and open work from before; the next view computes them again.
+        from .snapshots import snapshots_forget
+
+        snapshots_forget(council_id=council.pk)
     return report
 
 

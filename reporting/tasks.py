@@ -16,3 +16,12 @@ def report_build(report_id: int) -> None:
 def reports_schedule_periodic(kind: str) -> int:
     """Run by Celery beat (django-celery-beat, editable in the admin): monthly and yearly reports."""
     return len(services.reports_schedule(kind=kind))
+
+
+@shared_task(acks_late=True)
+def dashboard_snapshots_refresh() -> int:
+    """Run by Celery beat every 10 minutes (editable in the admin): the common scopes' dashboard
+    figures computed again; a second run straight after the first computes nothing."""
+    from . import snapshots
+
+    return snapshots.snapshots_refresh_common()

@@ -6,6 +6,7 @@ app_name = "reporting"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("refresh/", views.dashboard_refresh, name="dashboard-refresh"),
     path("figure/", views.figure_detail, name="figure-detail"),
     path("export/jobs.csv", views.export_jobs, name="export-jobs"),
     path("reports/", views.report_list, name="report-list"),

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -12,14 +13,14 @@ from accounts.decorators import role_required
 from enquiries.enums import DIA_CATEGORY_SERVICE, Service
 from jobs.models import Job
 
-from . import services
+from . import services, snapshots
 from .export import _cell, _Echo, job_rows_csv
 from .forms import PublishForm, ScopeForm
 from .hotspots import Hotspot, hotspot_job_ids
 from .measures import dia_enquiries, figure_job_ids
 from .models import Report
 from .periods import period_parse
-from .selectors import Scope, dashboard_content
+from .selectors import Scope
 
 LIST_LIMIT = 500
 
@@ -42,11 +43,27 @@ def _scope_from(request) -> tuple[ScopeForm, Scope | None]:
 @role_required(permissions.is_analyst)
 @require_GET
 def dashboard(request):
+    """The stored figures while fresh (``reporting.snapshots``), else computed now and stored."""
     form, scope = _scope_from(request)
     if scope is None:
         return render(request, "reporting/dashboard.html", {"form": form}, status=400)
-    return render(request, "reporting/dashboard.html", {"form": form, **dashboard_content(scope=scope),
-                                                        "export_query": scope.query()})
+    content, snapshot = snapshots.dashboard_figures(scope=scope)
+    return render(request, "reporting/dashboard.html", {
+        "form": form, **content, "export_query": scope.query(), "snapshot": snapshot,
+        "figures_as_of": snapshots.as_of_label(snapshot.computed_at),
+        "refresh_minutes": snapshots.max_age().total_seconds() // 60})
+
+
+@role_required(permissions.is_analyst)
+@require_POST
+def dashboard_refresh(request):
+    """'Refresh figures': compute the scope's figures now, then show the dashboard."""
+    form, scope = _scope_from(request)
+    if scope is None:
+        return HttpResponseBadRequest("Choose a council, services and a period.")
+    snapshots.dashboard_figures(scope=scope, refresh=True)
+    messages.success(request, "The figures were computed again just now.")
+    return redirect(f"{reverse('reporting:dashboard')}?{scope.query()}")
 
 
 def _figure_scope(request) -> tuple[Scope, str]:

@@ -80,6 +80,7 @@ MATRIX = {
     "reporting:export-jobs": (None, {"analyst": 200}),
     "reporting:report-list": (None, {"casemanager": 200, "analyst": 200}),
     "reporting:report-create": (None, {"analyst": 405}),
+    "reporting:dashboard-refresh": (None, {"analyst": 405}),  # POST only
     "reporting:period-publish": (None, {"analyst": 200}),
     "reporting:report-detail": ("report", {"casemanager": 200, "analyst": 200}),
     "reporting:report-progress": ("report", {"casemanager": 200, "analyst": 200}),
