@@ -3,8 +3,11 @@
     .venv/bin/python bench/reports.py              # BENCH_DATABASE_URL or the default bench database
 
 - every DIA measure for every council and service, one financial year (target < 300 ms);
-- the analyst dashboard, all councils and one council, a year (target p95 < 150 ms);
-- a year's PDF trend report for one council, built as the task builds it (target < 10 s);
+- the analyst dashboard, all councils and one council, a year (target p95 < 150 ms): cold (no
+  stored snapshot, every figure computed in the request) and warm (the snapshot fresh, as the
+  periodic task keeps it), each against the bare view;
+- a year's PDF trend report for one council, built as the task builds it (target < 10 s): cold,
+  and reusing a fresh dashboard snapshot;
 - the CSV export of up to 500,000 jobs, streamed (target > 30,000 rows/s, memory flat).
 """
 
@@ -46,7 +49,7 @@ def _bare_p95(client, requests: int) -> float | None:
     return _p95(timings)
 
 
-def run(*, log=print, repeats: int = 5, requests: int = 30) -> tuple[str, list[dict]]:
+def run(*, log=print, repeats: int = 5, requests: int = 30, cold_requests: int = 3) -> tuple[str, list[dict]]:
     from django.db import connection
     from django.test import Client
     from django.test.utils import override_settings
@@ -54,10 +57,13 @@ def run(*, log=print, repeats: int = 5, requests: int = 30) -> tuple[str, list[d
     from accounts import permissions
     from accounts.models import Organisation, User
     from jobs.models import Job
-    from reporting import services
+    from reporting import services, snapshots
     from reporting.export import job_rows_csv
     from reporting.measures import dia_measures_every_council
+    from reporting.models import DashboardSnapshot
     from reporting.periods import last_complete
+    from reporting.selectors import Scope
+    from reporting.snapshots import snapshot_key
 
     year = last_complete("year")
     rows = []
@@ -79,34 +85,59 @@ def run(*, log=print, repeats: int = 5, requests: int = 30) -> tuple[str, list[d
     client.force_login(analyst)
     bare_p95 = _bare_p95(client, requests)
     wcc = Organisation.objects.get(short_code="WCC")
-    for label, params in (("dashboard, all councils", {"period": year.key}),
-                          ("dashboard, Wellington City", {"period": year.key, "council": wcc.pk})):
-        log(f"  {label}")
+    services_all = ["water_supply", "wastewater", "stormwater"]
+
+    def ratio(p95: float) -> str:
+        return f"{p95 / bare_p95:.1f}x the bare view's p95 ({bare_p95:.1f} ms)" if bare_p95 else ""
+
+    for label, council in (("all councils", None), ("Wellington City", wcc)):
+        params = {"period": year.key, **({"council": council.pk} if council else {})}
+        scope = Scope(council_id=council.pk if council else None, services=services_all, period=year)
+        stored = DashboardSnapshot.objects.filter(key=snapshot_key(scope))
+        # Cold: no snapshot, so the request computes every figure (as the first view after the
+        # refresh interval, or a scope the periodic task does not keep).
+        log(f"  dashboard, {label}, cold (computed in the request)")
+        timings = []
+        for _ in range(cold_requests):
+            stored.delete()
+            started = time.perf_counter()
+            response = client.get("/reporting/", params)
+            timings.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, response.status_code
+        rows.append({"what": f"dashboard, {label}, cold (no snapshot: computed)", "p50": statistics.median(timings),
+                     "p95": _p95(timings), "target": "p95 < 150 ms", "ok": _p95(timings) < 150,
+                     "note": ratio(_p95(timings))})
+        # Warm: the snapshot is fresh (as the periodic task keeps it), so the page reads one row.
+        log(f"  dashboard, {label}, warm (snapshot fresh)")
         client.get("/reporting/", params)
         timings = []
         for _ in range(requests):
             started = time.perf_counter()
             response = client.get("/reporting/", params)
             timings.append((time.perf_counter() - started) * 1000)
-            assert response.status_code == 200, response.status_code
-        rows.append({"what": label, "p50": statistics.median(timings), "p95": _p95(timings), "target": "p95 < 150 ms",
-                     "ok": _p95(timings) < 150,
-                     "note": f"{_p95(timings) / bare_p95:.1f}x the bare view's p95 ({bare_p95:.1f} ms)"
-                     if bare_p95 else ""})
+            assert response.status_code == 200 and b"Figures as of" in response.content, response.status_code
+        rows.append({"what": f"dashboard, {label}, warm (snapshot fresh)", "p50": statistics.median(timings),
+                     "p95": _p95(timings), "target": "p95 < 150 ms", "ok": _p95(timings) < 150,
+                     "note": ratio(_p95(timings))})
 
-    log("  PDF trend report, Wellington City, a year")
-    with tempfile.TemporaryDirectory() as folder, override_settings(REPORTS_ROOT=folder):
-        started = time.perf_counter()
-        report = services.report_request(council=wcc, services=["water_supply", "wastewater", "stormwater"],
-                                         period=year, by=permissions.SYSTEM)
-        report.refresh_from_db()
-        if report.status != "done":  # a broker is configured: build it here, as the worker would
-            services.report_build(report_id=report.pk)
-        seconds = time.perf_counter() - started
-        report.refresh_from_db()
-        size = report.file.size
-    rows.append({"what": f"PDF report ({size // 1024} KiB)", "p50": seconds * 1000, "p95": seconds * 1000,
-                 "target": "< 10 s", "ok": seconds < 10})
+    for label, warm in (("cold (no snapshot)", False), ("warm (fresh snapshot reused)", True)):
+        log(f"  PDF trend report, Wellington City, a year, {label}")
+        scope = Scope(council_id=wcc.pk, services=services_all, period=year)
+        if warm:
+            snapshots.snapshot_refresh(scope=scope)
+        else:
+            DashboardSnapshot.objects.filter(key=snapshot_key(scope)).delete()
+        with tempfile.TemporaryDirectory() as folder, override_settings(REPORTS_ROOT=folder):
+            started = time.perf_counter()
+            report = services.report_request(council=wcc, services=services_all, period=year, by=permissions.SYSTEM)
+            report.refresh_from_db()
+            if report.status != "done":  # a broker is configured: build it here, as the worker would
+                services.report_build(report_id=report.pk)
+            seconds = time.perf_counter() - started
+            report.refresh_from_db()
+            size = report.file.size
+        rows.append({"what": f"PDF report, {label} ({size // 1024} KiB)", "p50": seconds * 1000,
+                     "p95": seconds * 1000, "target": "< 10 s", "ok": seconds < 10})
 
     log(f"  CSV export of up to {CSV_ROWS:,} jobs")
     ids = list(Job.objects.order_by("pk").values_list("pk", flat=True)[CSV_ROWS - 1:CSV_ROWS])
@@ -133,7 +164,7 @@ def run(*, log=print, repeats: int = 5, requests: int = 30) -> tuple[str, list[d
                          f"peak {rss_peak:.0f}"})
     lines = ["-- reporting (in process) --"]
     for row in rows:
-        lines.append(f"{row['what']:<58} p50 {row['p50']:9.1f} ms  p95 {row['p95']:9.1f} ms  {row['target']:<30} "
+        lines.append(f"{row['what']:<62} p50 {row['p50']:9.1f} ms  p95 {row['p95']:9.1f} ms  {row['target']:<30} "
                      f"{'PASS' if row['ok'] else 'FAIL'}  {row.get('note', '')}".rstrip())
     return "\n".join(lines), rows
 
