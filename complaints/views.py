@@ -62,13 +62,12 @@ def complaint_list(request):
                                        queryset=selectors.complaint_queue(user=request.user, tab=tab))
     queryset = complaint_filter.qs if complaint_filter.is_bound and complaint_filter.is_valid() \
         else complaint_filter.queryset
-    rows = selectors.complaint_rows(queryset)
     if tab in selectors.DUE_ORDERED_TABS:
-        page = keyset_page(rows, time_field="next_due_at", descending=False, after=request.GET.get("after"),
-                           before=request.GET.get("before"))
+        page = keyset_page(queryset, time_field="next_due_at", descending=False, after=request.GET.get("after"),
+                           before=request.GET.get("before"), shape=selectors.complaint_rows)
     else:
-        page = keyset_page(rows, time_field="received_at", after=request.GET.get("after"),
-                           before=request.GET.get("before"))
+        page = keyset_page(queryset, time_field="received_at", after=request.GET.get("after"),
+                           before=request.GET.get("before"), shape=selectors.complaint_rows)
     context = {
         "tab": tab,
         "tabs": [(key, label, *counts[key]) for key, label in selectors.QUEUE_TABS],
