@@ -7,8 +7,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import F, Q, QuerySet, Value
-from django.db.models.functions import Coalesce, Concat, NullIf, Trim
+from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django_fsm_log.models import StateLog
@@ -17,7 +16,7 @@ from accounts import permissions
 from accounts.models import User
 from common.columns import reference_column
 from common.pagination import bounded_count
-from jobs.selectors import JOB_LIST_FACTS, TimelineEntry
+from jobs.selectors import JOB_LIST_FACTS, TimelineEntry, user_name_column
 
 from .enums import OPEN_STATUSES, STATE_LINE, ComplaintStatus
 from .models import Complaint, ComplaintAction, ComplaintCategory, ComplaintContact, ComplaintEvent
@@ -34,9 +33,10 @@ def complaints_visible_to(*, user) -> QuerySet[Complaint]:
 
 def complaint_for_page(*, user, reference: str) -> Complaint:
     """The complaint, or Complaint.DoesNotExist when it is missing or out of scope."""
-    return complaints_visible_to(user=user).select_related(
-        "council", "customer", "job", "enquiry", "category", "cause", "owner", "logged_by", "updated_by",
-    ).get(reference=reference)
+    # PostgreSQL took 20 ms to plan the ten-table join (and 1 ms to run it). The relations that may be
+    # empty stay joined (jobs.selectors.job_for_page says why); those always there by primary key.
+    return complaints_visible_to(user=user).select_related("job", "enquiry", "cause", "owner", "updated_by") \
+        .prefetch_related("council", "customer", "category", "logged_by").get(reference=reference)
 
 
 # The queue ------------------------------------------------------------------------------
@@ -61,9 +61,7 @@ LIST_FACTS = {
     "council_label": JOB_LIST_FACTS["council_label"],
     "customer_name": F("customer__name"),
     "category_name": reference_column(ComplaintCategory, "name", key="category_id"),
-    "owner_name": reference_column(
-        User, Coalesce(NullIf(Trim(Concat("first_name", Value(" "), "last_name")), Value("")), "username"),
-        key="owner_id"),
+    "owner_name": user_name_column(key="owner_id"),
     "job_reference": F("job__reference"),
 }
 
@@ -210,7 +208,6 @@ def open_action_count(*, complaint: Complaint) -> int:
 def owner_candidates(*, council_id: int | None):
     """Who may own an escalation or a next step: active utility staff, or staff of the complaint's council."""
     from accounts.enums import OrganisationKind
-    from accounts.models import User
 
     return (
         User.objects.filter(is_active=True)
