@@ -1,9 +1,10 @@
+import html
 from datetime import UTC, datetime, timedelta
 
 from django import forms
 from django.forms.utils import flatatt
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 
 
@@ -28,8 +29,10 @@ class FastSelect(forms.Select):
             option_value = "" if option_value is None else str(option_value)
             selected = not found and option_value in chosen
             found = found or selected
-            parts.append(format_html("<option value=\"{}\"{}>{}</option>", option_value,
-                                     mark_safe(" selected") if selected else "", label))
+            # html.escape is what django.utils.html.escape calls, without its lazy-string wrapper.
+            parts.append(f'<option value="{html.escape(option_value)}"{" selected" if selected else ""}>'
+                         f"{conditional_escape(label) if hasattr(label, '__html__') else html.escape(str(label))}"
+                         "</option>")
 
         for group_value, group_label in self.choices:
             if isinstance(group_label, (list, tuple)):
