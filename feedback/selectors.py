@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
+from django.db import connections
 from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Left
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from accounts import permissions
 from accounts.models import Suburb
 from common.columns import reference_column
 from enquiries.models import Enquiry, IssueType
-from jobs.models import Job, Resolution
+from jobs.models import CustomerUpdate, Job, Resolution
 
 from .enums import CallBackStatus
 from .models import CallBack, CallBackAttempt, Feedback, FeedbackRequest
@@ -103,22 +106,21 @@ class PublicStatus:
     timeframe: str
 
 
-def _contact_matches(customer, contact: str) -> bool:
+def _contact_matches(*, email: str, phone_digits: str, contact: str) -> bool:
     from django.utils.crypto import constant_time_compare
 
     contact = contact.strip()
     if "@" in contact:
-        return bool(customer.email) and constant_time_compare(customer.email.strip().lower(), contact.lower())
+        return bool(email) and constant_time_compare(email.strip().lower(), contact.lower())
     digits = "".join(ch for ch in contact if ch.isdigit())
-    return len(digits) == 4 and len(customer.phone_digits) >= 4 and \
-        constant_time_compare(customer.phone_digits[-4:], digits)
+    return len(digits) == 4 and len(phone_digits) >= 4 and constant_time_compare(phone_digits[-4:], digits)
 
 
-def _timeframe(job: Job | None, enquiry: Enquiry) -> str:
+def _timeframe(job: Job | None, enquiry_status: str) -> str:
     from jobs.enums import JobStatus
 
     if job is None:
-        if enquiry.status == "resolved":
+        if enquiry_status == "resolved":
             return "Your enquiry was resolved when you called."
         return "We have your enquiry and will assess it shortly."
     local = timezone.localtime
@@ -135,22 +137,69 @@ def _timeframe(job: Job | None, enquiry: Enquiry) -> str:
     return "We are working out how long it will take."
 
 
+# What the look-up reads, in this order: only the columns the contact check, the stages and the
+# timeframe need, and the latest customer update (index customer_update_job_at).
+_LOOKUP_COLUMNS = ("reference", "status", "customer__phone_digits", "customer__email", "job_id", "job__status",
+                   "job__closed_at", "job__completed_at", "job__resolution_due_at", "latest_update",
+                   "latest_update_at")
+_LOOKUP_DATETIMES = frozenset({"job__closed_at", "job__completed_at", "job__resolution_due_at", "latest_update_at"})
+_REFERENCE_PLACEHOLDER = "ENQ-0000-000000"
+
+
+@functools.cache
+def _lookup_sql(vendor: str) -> str:
+    """The look-up's one query, written by the ORM once a process. Compiling it (three tables and
+    two subqueries) cost more than the rest of the page; its only parameter is the reference.
+    No ordering: references are unique."""
+    latest = CustomerUpdate.objects.filter(job=OuterRef("job_id")).order_by("-at", "-id")
+    query = (
+        Enquiry.objects.filter(reference=_REFERENCE_PLACEHOLDER)
+        .annotate(latest_update=Subquery(latest.values("message")[:1]),
+                  latest_update_at=Subquery(latest.values("at")[:1]))
+        .order_by().values_list(*_LOOKUP_COLUMNS)[:1]
+    ).query
+    sql, params = query.get_compiler(connection=connections[Enquiry.objects.db]).as_sql()
+    if tuple(params) != (_REFERENCE_PLACEHOLDER,):
+        raise AssertionError(f"the status look-up's query takes the reference alone, not {params!r}")
+    return sql
+
+
+def _db_datetime(value) -> datetime | None:
+    """A datetime as a cursor returns it: aware from PostgreSQL; text or naive, in UTC, from SQLite."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if value is not None and timezone.is_naive(value):
+        value = timezone.make_aware(value, UTC)
+    return value
+
+
+def _lookup_row(reference: str) -> dict | None:
+    connection = connections[Enquiry.objects.db]
+    with connection.cursor() as cursor:
+        cursor.execute(_lookup_sql(connection.vendor), [reference])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return {name: _db_datetime(value) if name in _LOOKUP_DATETIMES else value
+            for name, value in zip(_LOOKUP_COLUMNS, row, strict=True)}
+
+
 def public_status(*, reference: str, contact: str) -> PublicStatus | None:
     """The status for a reference and the matching contact detail; None for any mismatch, so a
     wrong pair cannot be told apart from an unknown reference."""
     from jobs.selectors import job_progress
 
-    enquiry = (
-        Enquiry.objects.select_related("customer", "job")
-        .filter(reference=reference.strip().upper()).first()
-    )
-    if enquiry is None or not _contact_matches(enquiry.customer, contact):
+    row = _lookup_row(reference.strip().upper())
+    if row is None or not _contact_matches(email=row["customer__email"], phone_digits=row["customer__phone_digits"],
+                                           contact=contact):
         return None
-    job = enquiry.job
-    if job is not None:
+    job = None
+    if row["job_id"] is not None:
+        job = Job(pk=row["job_id"], status=row["job__status"], closed_at=row["job__closed_at"],
+                  completed_at=row["job__completed_at"], resolution_due_at=row["job__resolution_due_at"])
         progress = job_progress(job=job)
     else:
-        current = "close" if enquiry.status in ("resolved", "closed") else "enquiry"
+        current = "close" if row["status"] in ("resolved", "closed") else "enquiry"
         from jobs.selectors import STAGES
 
         order = [value for value, _ in STAGES]
@@ -158,9 +207,9 @@ def public_status(*, reference: str, contact: str) -> PublicStatus | None:
                      "state": "done" if order.index(v) < order.index(current) else
                      "current" if v == current else "todo"} for v, label in STAGES]
     current = next((step["label"] for step in progress if step["state"] == "current"), "")
-    update_text, update_at = latest_customer_update(job=job) if job is not None else ("", None)
-    return PublicStatus(reference=enquiry.reference, progress=progress, stage_label=current,
-                        latest_update=update_text, latest_update_at=update_at, timeframe=_timeframe(job, enquiry))
+    return PublicStatus(reference=row["reference"], progress=progress, stage_label=current,
+                        latest_update=row["latest_update"] or "", latest_update_at=row["latest_update_at"],
+                        timeframe=_timeframe(job, row["status"]))
 
 
 def latest_customer_update(*, job: Job) -> tuple[str, datetime | None]:

@@ -43,7 +43,7 @@ def link_token(*, reference: str, code: str) -> str:
 @dataclass(frozen=True)
 class LinkCheck:
     state: str
-    request: object = None
+    request: object = None  # whatever the queryset yields: a FeedbackRequest or a row of its values
 
 
 def _state_of(request) -> LinkCheck:
@@ -56,6 +56,11 @@ def _state_of(request) -> LinkCheck:
     return LinkCheck(VALID, request)
 
 
+def _only_row(queryset):
+    """The one row a code names (codes are unique): no ordering to compile or sort."""
+    return next(iter(queryset.order_by()[:1]), None)
+
+
 def check_link(*, reference: str, token: str, queryset) -> LinkCheck:
     """What a signed link points at; forged, another job's and unknown links are all UNKNOWN."""
     try:
@@ -64,11 +69,11 @@ def check_link(*, reference: str, token: str, queryset) -> LinkCheck:
         return LinkCheck(EXPIRED)
     except signing.BadSignature:
         return LinkCheck(UNKNOWN)
-    return _state_of(queryset.filter(code=code, job__reference=reference).first())
+    return _state_of(_only_row(queryset.filter(code=code, job__reference=reference)))
 
 
 def check_code(*, code: str, queryset) -> LinkCheck:
     code = normalise_code(code)
     if len(code) != CODE_LENGTH:
         return LinkCheck(UNKNOWN)
-    return _state_of(queryset.filter(code=code).first())
+    return _state_of(_only_row(queryset.filter(code=code)))

@@ -236,3 +236,42 @@ def test_staff_feedback_is_refused_to_crews_analysts_and_other_councils(closed, 
                                                        "fixed": "yes"})
     assert client_for(other_callcentre_user).get(f"/jobs/{job.reference}/feedback/").status_code == 404
     assert not Feedback.objects.exists()
+
+
+def test_feedback_page_groups_each_question_in_a_fieldset_and_keeps_the_answers_on_an_error(closed, client):
+    import re
+
+    job, _ = closed()
+    path = _link_path(FeedbackRequest.objects.get(job=job))
+    response = client.post(path, {"overall": "2", "fixed": "no", "comment": '<script>"hi"</script> & more'})
+    page = response.content.decode()
+    assert response.status_code == 400 and not Feedback.objects.exists()
+    fieldsets = re.findall(r"<fieldset[^>]*>\s*<legend[^>]*>([^<]+)</legend>", page)
+    assert fieldsets == ["Overall, how satisfied are you? (1 = very unsatisfied, 5 = very satisfied)",
+                         "How satisfied are you with how quickly it was done?",
+                         "How satisfied are you with how we kept you informed?", "Was the problem fixed?"]
+    for n in range(5):  # every radio button has its label
+        assert f'id="id_timeliness_{n}" value="{n + 1}"' in page and f'<label class="form-check-label" ' \
+            f'for="id_timeliness_{n}">{n + 1}</label>' in page
+    # What was chosen and typed is there again, escaped; the missing answers say so beside them.
+    assert 'id="id_overall_1" value="2" checked' in page and 'id="id_fixed_1" value="no" checked' in page
+    assert page.count(" checked") == 2
+    assert "&lt;script&gt;&quot;hi&quot;&lt;/script&gt; &amp; more</textarea>" in page and "<script>" not in page
+    assert '<fieldset class="mb-3" aria-describedby="timeliness-error">' in page
+    assert '<div class="text-danger small" id="timeliness-error">This field is required.</div>' in page
+    assert 'aria-describedby="overall-error"' not in page
+    assert '<label class="form-label" for="id_comment">' in page
+
+
+def test_feedback_page_is_one_query_and_the_answers_are_recorded(closed, client, django_assert_num_queries):
+    job, _ = closed()
+    request = FeedbackRequest.objects.get(job=job)
+    path = _link_path(request)
+    with django_assert_num_queries(1):
+        page = client.get(path).content.decode()
+    assert "Send feedback" in page and job.suburb.name in page
+    code_page = client.get(f"/f/{request.code.lower()}/").content.decode()
+    assert "Send feedback" in code_page and job.reference in code_page
+    assert client.post(path, ANSWERS).status_code == 200
+    request.refresh_from_db()
+    assert request.answered_at is not None and Feedback.objects.get().request == request

@@ -103,3 +103,89 @@ def test_status_page_limits_one_address_across_references(client, enquiry_on_job
     # Another address is not held up by this one.
     assert client.post("/status/", {"reference": enquiry_on_job.reference, "contact": "0142"},
                        REMOTE_ADDR="198.51.100.7").status_code == 200
+
+
+def test_status_page_shows_the_latest_customer_update_and_its_date(client, enquiry_on_job):
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    from jobs.models import CustomerUpdate
+
+    job = enquiry_on_job.job
+    wellington = timezone.get_default_timezone()
+    # The latest by its time, not by the order it was written; 8 am on 5 March is 4 March in UTC.
+    CustomerUpdate.objects.create(job=job, reason="other", issue="Burst main", message="The pipe is <b>fixed</b>.",
+                                  at=datetime(2026, 3, 5, 8, 0, tzinfo=wellington))
+    CustomerUpdate.objects.create(job=job, reason="other", issue="Burst main", message="A crew is on the way.",
+                                  at=datetime(2026, 3, 2, 9, 0, tzinfo=wellington))
+    page = client.post("/status/", {"reference": enquiry_on_job.reference, "contact": "0142"}).content.decode()
+    assert "Latest update (5 March 2026):</strong> The pipe is &lt;b&gt;fixed&lt;/b&gt;." in page
+    assert "A crew is on the way." not in page
+
+
+def test_status_page_for_an_enquiry_resolved_without_a_job(client, council, suburb, leak):
+    customer = CustomerFactory(council=council, phone="021 555 0177")
+    enquiry = EnquiryFactory(council=council, suburb=suburb, customer=customer, issue_type=leak, job=None,
+                             status="resolved")
+    page = client.post("/status/", {"reference": enquiry.reference, "contact": "0177"}).content.decode()
+    assert f"{enquiry.reference}: Close" in page and "resolved when you called" in page
+    assert 'aria-current="step">Close' in page and "Latest update" not in page
+
+
+def test_status_page_closed_date_is_in_new_zealand_time(client, enquiry_on_job):
+    from datetime import UTC, datetime
+
+    job = enquiry_on_job.job
+    # 11:00 UTC on 31 March is already 1 April in Wellington (NZDT, +13).
+    type(job).objects.filter(pk=job.pk).update(status=JobStatus.CLOSED,
+                                               closed_at=datetime(2026, 3, 31, 11, 0, tzinfo=UTC))
+    page = client.post("/status/", {"reference": enquiry_on_job.reference, "contact": "0142"}).content.decode()
+    assert "your enquiry was closed on 1 April 2026." in page
+
+
+def test_status_page_form_and_lookup_cost_no_query_and_one(client, enquiry_on_job, django_assert_num_queries):
+    client.get("/status/")  # warm-up: the look-up's SQL is written once a process
+    with django_assert_num_queries(0):
+        assert client.get("/status/").status_code == 200
+    with django_assert_num_queries(1):
+        page = client.post("/status/", {"reference": enquiry_on_job.reference, "contact": "0142"})
+    assert 'aria-current="step">Manage' in page.content.decode()
+    with django_assert_num_queries(1):
+        client.post("/status/", {"reference": "ENQ-2026-999999", "contact": "0142"})
+
+
+def test_status_form_is_labelled_and_keeps_the_reference_typed_on_an_error(client):
+    response = client.post("/status/", {"reference": 'ENQ-2026-<b>"1"', "contact": ""})
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert '<label for="id_reference" class="form-label requiredField">' in page
+    assert '<label for="id_contact" class="form-label requiredField">' in page
+    assert 'value="ENQ-2026-&lt;b&gt;&quot;1&quot;"' in page  # what was typed, escaped
+    contact = re.search(r'<input [^>]*name="contact"[^>]*>', page).group(0)
+    assert 'aria-invalid="true"' in contact and 'aria-describedby="id_contact_error"' in contact
+    assert '<div id="id_contact_error" class="invalid-feedback">' in page and "This field is required." in page
+    reference = re.search(r'<input [^>]*name="reference"[^>]*>', page).group(0)
+    assert 'aria-describedby="id_reference_helptext"' in reference and "aria-invalid" not in reference
+    assert '<div id="id_reference_helptext" class="form-text">For example ENQ-2026-000123' in page
+
+
+def test_status_form_never_echoes_the_contact_detail(client, enquiry_on_job):
+    page = client.post("/status/", {"reference": enquiry_on_job.reference, "contact": "0142"}).content.decode()
+    form = page.split("<form", 1)[1]
+    assert f'value="{enquiry_on_job.reference}"' in form and "0142" not in form
+
+
+def test_status_page_counts_the_address_like_django_ratelimits_ip_key(rf, settings):
+    """The address is worked out once a request, and counted under the same cache key as key="ip"."""
+    from django_ratelimit.core import get_usage
+
+    from feedback import throttles
+
+    settings.PUBLIC_PAGE_RATE_PER_ADDRESS = "3/m"
+    request = rf.get("/status/", REMOTE_ADDR="192.0.2.44")
+    assert [throttles.address_limited(request, group="status-address") for _ in range(3)] == [False] * 3
+    assert throttles.address_limited(request, group="status-address") is True
+    usage = get_usage(rf.get("/status/", REMOTE_ADDR="192.0.2.44"), group="status-address", key="ip", rate="3/m")
+    assert usage["count"] == 4 and usage["should_limit"]
+    assert throttles.client_address(request) == "192.0.2.44"
