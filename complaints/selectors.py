@@ -15,7 +15,7 @@ from django_fsm_log.models import StateLog
 from accounts import permissions
 from accounts.models import User
 from common.columns import reference_column
-from common.pagination import bounded_count
+from common.pagination import bounded_counts
 from jobs.selectors import JOB_LIST_FACTS, TimelineEntry, user_name_column
 
 from .enums import OPEN_STATUSES, STATE_LINE, ComplaintStatus
@@ -93,7 +93,7 @@ def complaint_rows(queryset: QuerySet[Complaint]) -> QuerySet[Complaint]:
 def complaint_counts(*, user, now: datetime | None = None) -> dict[str, tuple[int, bool]]:
     """One bounded count per tab: (count, more than the bound)."""
     now = now or timezone.now()
-    return {tab: bounded_count(complaint_queue(user=user, tab=tab, now=now)) for tab, _label in QUEUE_TABS}
+    return bounded_counts({tab: complaint_queue(user=user, tab=tab, now=now) for tab, _label in QUEUE_TABS})
 
 
 # The complaint page ----------------------------------------------------------------------

@@ -16,6 +16,7 @@ from django_fsm_log.models import StateLog
 from accounts import permissions
 from accounts.models import Organisation, Suburb, User
 from common.columns import reference_column
+from common.pagination import counts_at_once
 
 from . import states
 from .enums import (
@@ -294,10 +295,10 @@ def triage_counts(*, user, now: datetime | None = None) -> dict[str, int]:
 
     now = now or timezone.now()
     counts = {"new": enquiries_new_count(user=user)}
-    for tab in ("triage", "mine", "at_risk"):
-        counts[tab] = triage_jobs(user=user, tab=tab, now=now).order_by().count()
-    counts["updates"] = jobs_visible_to(user=user).filter(
-        pk__in=UpdateOwed.objects.filter(cleared_at__isnull=True).values("job_id")).count()
+    tabs = {tab: triage_jobs(user=user, tab=tab, now=now) for tab in ("triage", "mine", "at_risk")}
+    tabs["updates"] = jobs_visible_to(user=user).filter(
+        pk__in=UpdateOwed.objects.filter(cleared_at__isnull=True).values("job_id"))
+    counts.update(counts_at_once(tabs))  # one round trip for the four
     return counts
 
 
