@@ -14,6 +14,8 @@ row reads the same in either language; ``when`` is how Django writes a date-time
 from __future__ import annotations
 
 from django.utils import formats, timezone
+from django.utils.dates import MONTHS_3
+from django.utils.translation import gettext as _
 from jinja2 import Environment
 
 from common.templatetags import ui
@@ -21,11 +23,22 @@ from enquiries.templatetags import customers
 from jobs.templatetags import crew
 
 
+NZ_DATETIME_FORMAT = "j M Y, g:i a"  # config/formats/en_NZ
+
+
 def when(value) -> str:
-    """A date-time as {{ value }} prints it in a Django template: local time, DATETIME_FORMAT."""
+    """A date-time as {{ value }} prints it in a Django template: local time, DATETIME_FORMAT.
+
+    The New Zealand format is written out directly (Django's date formatter took 0.1 ms a value,
+    a tenth of the call-back queue's time); any other format goes through Django."""
     if value is None:
         return ""
-    return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
+    local = timezone.localtime(value)
+    if formats.get_format("DATETIME_FORMAT") != NZ_DATETIME_FORMAT:
+        return formats.date_format(local, "DATETIME_FORMAT")
+    hour = local.hour % 12 or 12
+    return (f"{local.day} {MONTHS_3[local.month].title()} {local.year}, {hour}:{local.minute:02d} "
+            f"{_('a.m.') if local.hour < 12 else _('p.m.')}")
 
 
 def environment(**options) -> Environment:
