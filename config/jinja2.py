@@ -22,7 +22,6 @@ from common.templatetags import ui
 from enquiries.templatetags import customers
 from jobs.templatetags import crew
 
-
 NZ_DATETIME_FORMAT = "j M Y, g:i a"  # config/formats/en_NZ
 
 
