@@ -14,7 +14,7 @@ from django.db.models import Expression, Model, OuterRef, Subquery
 
 def reference_column(model: type[Model], column: str | Expression, *, key: str) -> Subquery:
     """``model``'s ``column`` (a field name or an expression) for the row whose id is in ``key``."""
-    rows = model.objects.filter(pk=OuterRef(key))
+    rows = model.objects.filter(pk=OuterRef(key)).order_by()
     if isinstance(column, str):
         return Subquery(rows.values(column)[:1])
     return Subquery(rows.values(value=column)[:1])

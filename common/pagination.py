@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
 from django.db.models import Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
@@ -54,6 +56,37 @@ def _decode(cursor: str) -> tuple[datetime, int] | None:
 def bounded_count(queryset: QuerySet, limit: int = COUNT_LIMIT) -> tuple[int, bool]:
     count = queryset.order_by().values("pk")[: limit + 1].count()
     return min(count, limit), count > limit
+
+
+def counts_at_once(querysets: dict[str, QuerySet], *, limit: int | None = None) -> dict[str, int]:
+    """The row counts of several querysets in one round trip (a queue's tabs): one SELECT of a
+    COUNT subquery each, at most ``limit + 1`` rows counted for each when a limit is given.
+    The querysets must be on one database."""
+    parts, params, counts = [], [], {}
+    using = None
+    for name, queryset in querysets.items():
+        counted = queryset.order_by().values("pk")
+        if limit is not None:
+            counted = counted[: limit + 1]
+        try:
+            sql, query_params = counted.query.sql_with_params()
+        except EmptyResultSet:  # .none(): nothing to ask the database
+            counts[name] = 0
+            continue
+        using = using or counted.db
+        parts.append((name, f"(SELECT COUNT(*) FROM ({sql}) counted_{len(parts)})"))
+        params.extend(query_params)
+    if parts:
+        with connections[using].cursor() as cursor:
+            cursor.execute("SELECT " + ", ".join(sql for _name, sql in parts), params)
+            counts.update(zip((name for name, _sql in parts), cursor.fetchone(), strict=True))
+    return {name: counts[name] for name in querysets}
+
+
+def bounded_counts(querysets: dict[str, QuerySet], limit: int = COUNT_LIMIT) -> dict[str, tuple[int, bool]]:
+    """``bounded_count`` of each queryset, in one round trip."""
+    return {name: (min(count, limit), count > limit)
+            for name, count in counts_at_once(querysets, limit=limit).items()}
 
 
 def keyset_page(

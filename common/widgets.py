@@ -1,9 +1,10 @@
+import html
 from datetime import UTC, datetime, timedelta
 
 from django import forms
 from django.forms.utils import flatatt
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 
 
@@ -16,16 +17,31 @@ class FastSelect(forms.Select):
     """
 
     def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
-        parts = [format_html("<select name=\"{}\"{}>", widget["name"], flatatt(widget["attrs"]))]
-        for group_name, options, _index in widget["optgroups"]:
-            if group_name:
-                parts.append(format_html("<optgroup label=\"{}\">", group_name))
-            for option in options:
-                parts.append(format_html("<option value=\"{}\"{}>{}</option>", option["value"],
-                                         flatatt(option["attrs"]), option["label"]))
-            if group_name:
+        if self.allow_multiple_selected:
+            return super().render(name, value, attrs, renderer)
+        # Straight from the choices: Select.get_context builds a dict of a dozen keys per option.
+        chosen = set(self.format_value(value))
+        parts = [format_html("<select name=\"{}\"{}>", name, flatatt(self.build_attrs(self.attrs, attrs)))]
+        found = False
+
+        def option(option_value, label):
+            nonlocal found
+            option_value = "" if option_value is None else str(option_value)
+            selected = not found and option_value in chosen
+            found = found or selected
+            # html.escape is what django.utils.html.escape calls, without its lazy-string wrapper.
+            parts.append(f'<option value="{html.escape(option_value)}"{" selected" if selected else ""}>'
+                         f"{conditional_escape(label) if hasattr(label, '__html__') else html.escape(str(label))}"
+                         "</option>")
+
+        for group_value, group_label in self.choices:
+            if isinstance(group_label, (list, tuple)):
+                parts.append(format_html("<optgroup label=\"{}\">", group_value))
+                for option_value, label in group_label:
+                    option(option_value, label)
                 parts.append("</optgroup>")
+            else:
+                option(group_value, group_label)
         parts.append("</select>")
         return mark_safe("".join(parts))
 

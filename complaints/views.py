@@ -62,13 +62,17 @@ def complaint_list(request):
                                        queryset=selectors.complaint_queue(user=request.user, tab=tab))
     queryset = complaint_filter.qs if complaint_filter.is_bound and complaint_filter.is_valid() \
         else complaint_filter.queryset
-    rows = selectors.complaint_rows(queryset)
+    # Unfiltered, the page's count is its tab's, counted already.
+    filtered = complaint_filter.is_bound and complaint_filter.is_valid() and any(
+        value not in (None, "") for value in complaint_filter.form.cleaned_data.values())
+    paging = {"after": request.GET.get("after"), "before": request.GET.get("before"),
+              "shape": selectors.complaint_rows, "with_count": filtered}
     if tab in selectors.DUE_ORDERED_TABS:
-        page = keyset_page(rows, time_field="next_due_at", descending=False, after=request.GET.get("after"),
-                           before=request.GET.get("before"))
+        page = keyset_page(queryset, time_field="next_due_at", descending=False, **paging)
     else:
-        page = keyset_page(rows, time_field="received_at", after=request.GET.get("after"),
-                           before=request.GET.get("before"))
+        page = keyset_page(queryset, time_field="received_at", **paging)
+    if not filtered:
+        page.count, page.count_is_bounded = counts[tab]
     context = {
         "tab": tab,
         "tabs": [(key, label, *counts[key]) for key, label in selectors.QUEUE_TABS],

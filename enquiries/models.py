@@ -116,6 +116,9 @@ class Enquiry(ChoiceLabelsMixin, ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["-received_at", "-id"], name="enquiry_newest"),
             models.Index(fields=["council", "-received_at", "-id"], name="enquiry_council_newest"),
             models.Index(fields=["status", "-received_at", "-id"], name="enquiry_status_newest"),
+            # The queue filtered by status and service (its most used filter): rows and the bounded count
+            # straight from the index (the count read 1,400 table pages for 1,001 rows at 1M).
+            models.Index(fields=["status", "service", "-received_at", "-id"], name="enquiry_status_service_newest"),
             models.Index(fields=["council", "status", "-received_at", "-id"], name="enquiry_council_status_new"),
         ]
 

@@ -13,7 +13,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from accounts import permissions
-from enquiries.models import Enquiry
+from accounts.models import Suburb
+from common.columns import reference_column
+from enquiries.models import Enquiry, IssueType
 from jobs.models import CustomerUpdate, Job, Resolution
 
 from .enums import CallBackStatus
@@ -42,9 +44,9 @@ def callback_queue(*, user, now: datetime | None = None) -> QuerySet[CallBack]:
             customer_name=F("enquiry__customer__name"), customer_phone=F("enquiry__customer__phone"),
             customer_phone_digits=F("enquiry__customer__phone_digits"),
             best_time=F("enquiry__callback_best_time"), enquiry_reference=F("enquiry__reference"),
-            issue_type_name=F("enquiry__issue_type__name"),
+            issue_type_name=reference_column(IssueType, "name", key="enquiry__issue_type_id"),
             description_start=Left("enquiry__description", QUEUE_TEXT_LENGTH + 1),
-            job_reference=F("job__reference"), suburb_name=F("job__suburb__name"),
+            job_reference=F("job__reference"), suburb_name=reference_column(Suburb, "name", key="job__suburb_id"),
             resolution_note=Subquery(latest_resolution_note.values("note")[:1]),
         )
         .order_by("due_at", "id")

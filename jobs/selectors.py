@@ -7,13 +7,16 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Value
+from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 from django.urls import reverse
 from django.utils import timezone
 from django_fsm_log.models import StateLog
 
 from accounts import permissions
-from accounts.models import Organisation
+from accounts.models import Organisation, Suburb, User
+from common.columns import reference_column
+from common.pagination import counts_at_once
 
 from . import states
 from .enums import (
@@ -25,7 +28,7 @@ from .enums import (
     JobStatus,
     Stage,
 )
-from .models import Contract, Job, JobEvent, UpdateOwed
+from .models import Category, Contract, Job, JobEvent, Priority, UpdateOwed
 from .states import BEFORE_DISPATCH, close_blockers
 
 
@@ -43,9 +46,11 @@ def jobs_visible_to(*, user) -> QuerySet[Job]:
 
 def job_for_page(*, user, reference: str) -> Job:
     """The job, or Job.DoesNotExist when it is missing or out of scope."""
+    # PostgreSQL took 8 ms to plan the eight-table join (and 0.3 ms to run it); without the creator's
+    # user row (its name is a column, common/columns.py) the seven-table join plans in a third of that.
     return jobs_visible_to(user=user).select_related(
-        "council", "suburb", "category", "priority", "case_manager", "contractor", "created_by"
-    ).get(reference=reference)
+        "council", "suburb", "category", "priority", "case_manager", "contractor"
+    ).annotate(created_by_name=user_name_column(key="created_by_id")).get(reference=reference)
 
 
 def job_enquiries(*, job: Job):
@@ -235,11 +240,39 @@ def _at_risk_before(now: datetime) -> datetime:
     return now + timedelta(hours=settings.JOB_AT_RISK_HOURS)
 
 
+def user_name_column(*, key: str):
+    """A user's name as ``str(user)`` gives it (the full name, else the username), by the id in ``key``."""
+    return reference_column(
+        User, Coalesce(NullIf(Trim(Concat("first_name", Value(" "), "last_name")), Value("")), "username"), key=key)
+
+
+# What a job list row shows (rows/jobs/job_rows.html): the job's own columns, and the names of its
+# council, suburb, priority, category and case manager as columns of it (not five model instances
+# a row, nor joins that take PostgreSQL longer to plan than to run: common/columns.py).
+JOB_LIST_COLUMNS = (
+    "reference", "status", "service", "street_address", "notified_at", "next_due_at", "council_id", "suburb_id",
+    "priority_id", "category_id", "case_manager_id", "contractor_id",
+)
+JOB_LIST_FACTS = {
+    "council_label": reference_column(Organisation, Coalesce(NullIf("short_code", Value("")), "name"),
+                                      key="council_id"),
+    "suburb_name": reference_column(Suburb, "name", key="suburb_id"),
+    "priority_name": reference_column(Priority, "name", key="priority_id"),
+    "priority_is_urgent": reference_column(Priority, "is_urgent", key="priority_id"),
+    "category_name": reference_column(Category, "name", key="category_id"),
+    "case_manager_name": user_name_column(key="case_manager_id"),
+}
+
+
+def job_rows(queryset: QuerySet[Job]) -> QuerySet[Job]:
+    return queryset.only(*JOB_LIST_COLUMNS).annotate(**JOB_LIST_FACTS)
+
+
 def triage_jobs(*, user, tab: str, now: datetime | None = None) -> QuerySet[Job]:
+    """A triage tab's jobs; ``job_rows`` shapes them for the list (the Updates owed tab's own
+    table reads its related rows through ``select_related``)."""
     now = now or timezone.now()
-    jobs = jobs_visible_to(user=user).select_related(
-        "council", "suburb", "priority", "category", "case_manager", "contractor"
-    )
+    jobs = jobs_visible_to(user=user)
     if tab == "triage":
         return jobs.filter(status__in=TO_TRIAGE)
     if tab == "mine":
@@ -252,7 +285,7 @@ def triage_jobs(*, user, tab: str, now: datetime | None = None) -> QuerySet[Job]
         # many and the earliest due time; the partial index on open rows answers it.
         from .customer_updates import jobs_owing_updates
 
-        return jobs_owing_updates(jobs=jobs)
+        return jobs_owing_updates(jobs=jobs.select_related("suburb", "case_manager"))
     raise ValueError(f"Unknown tab {tab!r}")
 
 
@@ -262,10 +295,10 @@ def triage_counts(*, user, now: datetime | None = None) -> dict[str, int]:
 
     now = now or timezone.now()
     counts = {"new": enquiries_new_count(user=user)}
-    for tab in ("triage", "mine", "at_risk"):
-        counts[tab] = triage_jobs(user=user, tab=tab, now=now).order_by().count()
-    counts["updates"] = jobs_visible_to(user=user).filter(
-        pk__in=UpdateOwed.objects.filter(cleared_at__isnull=True).values("job_id")).count()
+    tabs = {tab: triage_jobs(user=user, tab=tab, now=now) for tab in ("triage", "mine", "at_risk")}
+    tabs["updates"] = jobs_visible_to(user=user).filter(
+        pk__in=UpdateOwed.objects.filter(cleared_at__isnull=True).values("job_id"))
+    counts.update(counts_at_once(tabs))  # one round trip for the four
     return counts
 
 
@@ -279,13 +312,15 @@ def crew_jobs(*, user, active_only: bool = True, search: str = "") -> QuerySet[J
             jobs = jobs.filter(reference__istartswith=search)
         else:
             jobs = jobs.filter(Q(street_address__icontains=search) | Q(reference__iendswith=search))
-    return jobs.select_related("suburb", "priority", "category").only(*CREW_LIST_COLUMNS)
+    return jobs.only(*CREW_LIST_COLUMNS).annotate(
+        **{name: JOB_LIST_FACTS[name] for name in ("suburb_name", "priority_name", "priority_is_urgent",
+                                                   "category_name")})
 
 
-# What a crew's list row shows (jobs/crew_queue.html), and nothing more: a job row is wide.
+# What a crew's list row shows (rows/jobs/crew_rows.html), and nothing more: a job row is wide.
 CREW_LIST_COLUMNS = (
     "reference", "status", "service", "street_address", "latitude", "longitude", "notified_at", "next_due_at",
-    "contractor_id", "suburb__name", "priority__name", "priority__is_urgent", "category__name",
+    "contractor_id", "suburb_id", "priority_id", "category_id",
 )
 
 

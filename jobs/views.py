@@ -130,7 +130,7 @@ def triage(request):
         jobs = selectors.triage_jobs(user=request.user, tab=tab).order_by(*TRIAGE_SORTS[sort])
         if tab == "updates" and sort == "due":
             jobs = jobs.order_by("owed_due_at", "id")
-        paginator = Paginator(jobs, 50)
+        paginator = Paginator(jobs if tab == "updates" else selectors.job_rows(jobs), 50)
         paginator.count = counts[tab]  # already counted for the tab, do not count twice
         context["jobs_page"] = paginator.get_page(request.GET.get("page"))
         context["sort"] = sort

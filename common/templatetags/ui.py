@@ -3,8 +3,10 @@ from functools import lru_cache
 
 from django import template
 from django.apps import apps
+from django.template import engines
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 register = template.Library()
 
@@ -122,6 +124,13 @@ def row_url(name: str, key) -> str:
     return pattern.replace(placeholder, str(key))
 
 
+@register.simple_tag(takes_context=True)
+def rows(context, template_name: str) -> str:
+    """A list's rows, rendered by the Jinja2 "rows" engine (``config/jinja2.py``) with this page's
+    context: ``{% rows "enquiries/enquiry_rows.html" %}``. Jinja2 escapes what it prints."""
+    return mark_safe(engines["rows"].get_template(template_name).template.render(context.flatten()))
+
+
 @register.filter
 def clip(value, length: int) -> str:
     """truncatechars for list rows: at most ``length`` characters, the last an ellipsis when cut.
@@ -156,5 +165,7 @@ def map_url(place) -> str:
     if getattr(place, "latitude", None) is not None and getattr(place, "longitude", None) is not None:
         query = f"{place.latitude},{place.longitude}"
     else:
-        query = f"{place.street_address}, {place.suburb}, New Zealand"
+        # A list row carries its suburb's name as a column; a page has the suburb itself.
+        suburb = place.__dict__.get("suburb_name") or place.suburb
+        query = f"{place.street_address}, {suburb}, New Zealand"
     return "https://www.google.com/maps/search/?" + urlencode({"api": 1, "query": query})
