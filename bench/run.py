@@ -314,10 +314,13 @@ def main(argv=None) -> int:
         flat["complaint page"] = (a.queries == b.queries,
                                   f"{a.queries} q just received, {b.queries} q at "
                                   f"{subjects.complaints['big_entries']} entries")
-    complaint_queue = [r for r in results if r.key.startswith("complaints_") and r.user == "casemanager"]
-    if complaint_queue:
-        flat["complaints queue (casemanager)"] = (len({r.queries for r in complaint_queue}) == 1,
-                                                  ", ".join(f"{r.queries}" for r in complaint_queue) + " q")
+    # Unfiltered tabs reuse their tab's count; a filtered page counts its own: compare like with like.
+    for name, keys in (("complaints queue tabs", ("complaints_new", "complaints_overdue")),
+                       ("complaints queue filtered, page 1 and deep", ("complaints_closed", "complaints_deep"))):
+        same_kind = [by_key[key] for key in keys if key in by_key]
+        if len(same_kind) > 1:
+            flat[name] = (len({r.queries for r in same_kind}) == 1,
+                          ", ".join(f"{r.label}: {r.queries} q" for r in same_kind))
 
     load_results = []
     if not args.no_load:
