@@ -47,10 +47,12 @@ SKIP_FIELDS = {"csrfmiddlewaretoken"}
 ROLES = [None, "callcentre", "casemanager", "crew", "analyst", "admin"]
 # The path converter answers before any role matters: one role that sees every record is enough.
 PATH_FUZZ_ROLES = {"casemanager"}
-# CPU seconds (the test client runs the app in this process): about 35 on a quiet 2-core
-# machine. Wall-clock time on a shared machine says little, so the guard is on CPU time
-# and only catches a walk that exploded.
-CPU_BUDGET_S = 120
+# CPU seconds (the test client runs the app in this process). Measured on 2026-12-02 in a fresh
+# CI run: within 120 on PostgreSQL, 129 on SQLite (5,258 requests: the dashboard's refresh and
+# cold snapshots compute a year's figures by the Python path there). Wall-clock time on a shared
+# machine says little, so the guard is on CPU time and only catches a walk that exploded; speed
+# itself is measured by bench/.
+CPU_BUDGET_S = 300
 
 
 def _named_patterns(resolver=None, namespace=""):
