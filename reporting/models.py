@@ -103,6 +103,8 @@ class DashboardSnapshot(models.Model):
     services = models.JSONField(default=list)
     period_key = models.CharField("period", max_length=12)
     content = models.JSONField(default=dict)
+    html = models.TextField(blank=True, help_text="The dashboard's figures as rendered from the content "
+                                                  "(templates/reporting/_figures.html).")
     computed_at = models.DateTimeField()
     seconds = models.FloatField(default=0, help_text="How long computing the figures took.")
 

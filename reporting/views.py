@@ -6,6 +6,7 @@ from django.http import FileResponse, Http404, HttpResponseBadRequest, Streaming
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import permissions
@@ -47,9 +48,12 @@ def dashboard(request):
     form, scope = _scope_from(request)
     if scope is None:
         return render(request, "reporting/dashboard.html", {"form": form}, status=400)
-    content, snapshot = snapshots.dashboard_figures(scope=scope)
+    snapshot = snapshots.dashboard_snapshot(scope=scope)
     return render(request, "reporting/dashboard.html", {
-        "form": form, **content, "export_query": scope.query(), "snapshot": snapshot,
+        "form": form, "scope": scope, "council": form.cleaned_data["council"],
+        "services": [Service(s).label for s in scope.services],
+        "figures_html": mark_safe(snapshot.html),  # rendered by reporting.snapshots.figures_html
+        "export_query": scope.query(), "snapshot": snapshot,
         "figures_as_of": snapshots.as_of_label(snapshot.computed_at),
         "refresh_minutes": snapshots.max_age().total_seconds() // 60})
 
@@ -61,7 +65,7 @@ def dashboard_refresh(request):
     form, scope = _scope_from(request)
     if scope is None:
         return HttpResponseBadRequest("Choose a council, services and a period.")
-    snapshots.dashboard_figures(scope=scope, refresh=True)
+    snapshots.dashboard_snapshot(scope=scope, refresh=True)
     messages.success(request, "The figures were computed again just now.")
     return redirect(f"{reverse('reporting:dashboard')}?{scope.query()}")
 

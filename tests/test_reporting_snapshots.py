@@ -51,6 +51,7 @@ def test_snapshot_stored_figures_equal_freshly_computed(crafted, council, whole)
     assert PANELS.render(Context(stored)) == PANELS.render(Context(fresh))
     assert [vars(h) for h in stored["hotspots"]] == [vars(h) for h in fresh["hotspots"]]
     assert ("30 min" if whole else "37.5 min") in PANELS.render(Context(stored))
+    assert snapshots.snapshot_fresh(scope=scope).html == snapshots.figures_html(fresh)
 
 
 def test_dashboard_shows_stored_figures_while_fresh_and_recomputes_when_stale(crafted, council,  # noqa: F811
@@ -60,9 +61,11 @@ def test_dashboard_shows_stored_figures_while_fresh_and_recomputes_when_stale(cr
     assert "37.5 min" in client.get(reverse("reporting:dashboard"), query).content.decode()
     snapshot = DashboardSnapshot.objects.get()
     assert snapshot.key == f"{council.pk}/FY2025/water_supply"
-    # Mark the stored figure, so the page shows which it read.
+    # Mark the stored figures, so the page shows which it read.
     figures = snapshot.content["measures"][0]["measures"]["figures"]
     figures[0]["value"] = 12345.0
+    snapshot.html = snapshots.figures_html(snapshots.content_back(snapshot.content, scope=_scope(
+        council, services=["water_supply"])))
     snapshot.save()
     assert "12345 min" in client.get(reverse("reporting:dashboard"), query).content.decode()
     DashboardSnapshot.objects.update(computed_at=timezone.now() - dt.timedelta(minutes=16))
