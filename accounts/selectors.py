@@ -25,3 +25,13 @@ def case_managers() -> QuerySet[User]:
     return User.objects.filter(
         is_active=True, role_case_manager=True, organisation__kind=OrganisationKind.UTILITY
     ).order_by("first_name", "last_name")
+
+
+def user_names(ids) -> dict[int, str]:
+    """{user id: the name ``str(user)`` gives}, for the ids given (None and repeats ignored): one
+    query, where a joined user row a line (or a name subquery, costly to build) would be many."""
+    wanted = {pk for pk in ids if pk is not None}
+    if not wanted:
+        return {}
+    return {user.pk: str(user) for user in User.objects.filter(pk__in=wanted).only(
+        "first_name", "last_name", "username")}

@@ -26,12 +26,28 @@ sys.path.insert(0, str(BENCH))
 from run import DEFAULT_URL, app_env  # noqa: E402
 
 
+def print_queries(key: str, spec: dict, probe, *, full: bool = False) -> None:
+    """Each query of one request, with its wall time, slowest first marked."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        probe.call()
+    print(f"\n== {key}: {spec['url']}: {len(captured)} queries, "
+          f"{sum(float(q['time']) for q in captured) * 1000:.2f} ms")
+    for query in captured:
+        sql = query["sql"] if full else query["sql"][:600]
+        print(f"{float(query['time']) * 1000:7.2f} ms  {sql}")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("pages", nargs="*", help="page keys as bench/measure.py names them")
     parser.add_argument("--list", action="store_true", help="list the page keys and stop")
     parser.add_argument("--requests", type=int, default=20, help="profiled requests a page (20)")
     parser.add_argument("--top", type=int, default=25, help="functions to print a page (25)")
+    parser.add_argument("--sql", action="store_true", help="print each query of one request with its time instead")
+    parser.add_argument("--full-sql", action="store_true", help="with --sql: the whole of each query")
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
     args = parser.parse_args(argv)
     os.environ.update(app_env(args.database_url, "profile-" + "x" * 50))
@@ -51,6 +67,9 @@ def main(argv=None) -> int:
         probe = measure.page_probe(measure._client_for(spec["user"]), spec)
         for _ in range(5):
             probe.call()
+        if args.sql:
+            print_queries(key, spec, probe, full=args.full_sql)
+            continue
         started = time.perf_counter()
         for _ in range(args.requests):
             probe.call()

@@ -179,6 +179,12 @@ class Complaint(ChoiceLabelsMixin, ConcurrentTransitionMixin, VersionLockMixin, 
                          name="complaint_escalated"),
             models.Index(fields=["next_due_at", "id"], condition=Q(next_due_at__isnull=False),
                          name="complaint_next_due"),
+            # A council's call-centre sees its own council's queue: its tabs' counts read these
+            # (at 1M enquiries the global ones cost 3-6 ms a tab filtering a council's rows).
+            models.Index(fields=["council", "status", "-received_at", "-id"], name="complaint_council_status"),
+            models.Index(fields=["council", "next_due_at"], condition=Q(next_due_at__isnull=False),
+                         name="complaint_council_next_due"),
+            models.Index(fields=["council", "status"], condition=~Q(level=""), name="complaint_council_escalated"),
         ]
 
     def __str__(self) -> str:

@@ -14,6 +14,7 @@ from django_fsm_log.models import StateLog
 
 from accounts import permissions
 from accounts.models import User
+from accounts.selectors import user_names
 from common.columns import reference_column
 from common.pagination import bounded_counts
 from jobs.selectors import JOB_LIST_FACTS, TimelineEntry, user_name_column
@@ -114,12 +115,32 @@ def complaint_state_line(*, complaint: Complaint) -> list[dict]:
     return steps
 
 
-def complaint_contacts(*, complaint: Complaint) -> QuerySet[ComplaintContact]:
-    return complaint.contacts.select_related("by").order_by("at", "id")
+# Who did what is shown by name only: the names are read in one query (accounts.selectors.
+# user_names), not as a joined user row of twenty columns on every line.
+
+@dataclass
+class ComplaintRecord:
+    """What the complaint page lists: next steps (by due date, each with ``owner_name`` and
+    ``done_by_name``), contacts (oldest first, with ``by_name``) and the timeline."""
+    next_steps: list[ComplaintAction]
+    contacts: list[ComplaintContact]
+    timeline: list[TimelineEntry]
 
 
-def complaint_next_steps(*, complaint: Complaint) -> QuerySet[ComplaintAction]:
-    return complaint.actions.select_related("owner", "done_by").order_by("due_on", "id")
+def complaint_record(*, complaint: Complaint) -> ComplaintRecord:
+    """The complaint page's lists in five queries, whatever their length: one each, and the
+    names of everyone in them in one more."""
+    steps = list(complaint.actions.order_by("due_on", "id"))
+    contacts = list(complaint.contacts.order_by("at", "id"))
+    logs, events = _timeline_rows([complaint])
+    names = user_names([s.owner_id for s in steps] + [s.done_by_id for s in steps] + [c.by_id for c in contacts]
+                       + [log.by_id for log in logs] + [event.by_id for event in events])
+    for step in steps:
+        step.owner_name, step.done_by_name = names.get(step.owner_id, ""), names.get(step.done_by_id, "")
+    for contact in contacts:
+        contact.by_name = names.get(contact.by_id, "")
+    return ComplaintRecord(next_steps=steps, contacts=contacts,
+                           timeline=_timeline_entries({complaint.pk: complaint}, logs, events, names, prefix=False))
 
 
 def _titles() -> dict[str, str]:
@@ -130,29 +151,39 @@ def _titles() -> dict[str, str]:
 
 
 def complaint_timeline(*, complaints: list[Complaint], prefix_reference: bool = False) -> list[TimelineEntry]:
-    """Every step of these complaints, oldest first: two queries whatever their number or length."""
+    """Every step of these complaints, oldest first: three queries whatever their number or length."""
     if not complaints:
         return []
-    by_pk = {complaint.pk: complaint for complaint in complaints}
+    logs, events = _timeline_rows(complaints)
+    names = user_names([log.by_id for log in logs] + [event.by_id for event in events])
+    return _timeline_entries({c.pk: c for c in complaints}, logs, events, names, prefix=prefix_reference)
+
+
+def _timeline_rows(complaints: list[Complaint]) -> tuple[list[StateLog], list[ComplaintEvent]]:
+    pks = [complaint.pk for complaint in complaints]
+    logs = StateLog.objects.filter(content_type=ContentType.objects.get_for_model(Complaint), object_id__in=pks).only(
+        "timestamp", "transition", "object_id", "description", "source_state", "state", "by_id")
+    return list(logs), list(ComplaintEvent.objects.filter(complaint_id__in=pks))
+
+
+def _timeline_entries(by_pk: dict[int, Complaint], logs, events, names: dict[int, str], *,
+                      prefix: bool) -> list[TimelineEntry]:
     labels = dict(ComplaintStatus.choices)
     titles = _titles()
     entries = []
-    logs = StateLog.objects.filter(
-        content_type=ContentType.objects.get_for_model(Complaint), object_id__in=list(by_pk)
-    ).select_related("by")
     for log in logs:
         title = titles.get(log.transition, log.transition.replace("_", " ").capitalize())
         entries.append(TimelineEntry(
-            at=log.timestamp, by=log.by, kind="complaint",
-            title=_prefixed(by_pk[log.object_id], title, prefix_reference),
+            at=log.timestamp, by=names.get(log.by_id), kind="complaint",
+            title=_prefixed(by_pk[log.object_id], title, prefix),
             text=log.description or "",
             source_state=labels.get(log.source_state) if log.source_state else None,
             state=labels.get(log.state, log.state),
         ))
-    for event in ComplaintEvent.objects.filter(complaint_id__in=list(by_pk)).select_related("by"):
+    for event in events:
         entries.append(TimelineEntry(
-            at=event.at, by=event.by, kind="complaint",
-            title=_prefixed(by_pk[event.complaint_id], event.get_kind_display(), prefix_reference), text=event.text,
+            at=event.at, by=names.get(event.by_id), kind="complaint",
+            title=_prefixed(by_pk[event.complaint_id], event.get_kind_display(), prefix), text=event.text,
         ))
     entries.sort(key=lambda entry: entry.at)
     return entries

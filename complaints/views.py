@@ -159,7 +159,8 @@ def _find_customer(request, *, job=None, note: str = ""):
 @require_GET
 def complaint_detail(request, reference):
     complaint = _complaint_or_404(request.user, reference)
-    next_steps = list(selectors.complaint_next_steps(complaint=complaint))
+    record = selectors.complaint_record(complaint=complaint)
+    next_steps = record.next_steps
     open_steps = sum(1 for step in next_steps if not step.is_done)
     runs_it = permissions.may_run_complaint(complaint, request.user)
     for step in next_steps:  # a case manager, or the step's own owner, ticks it
@@ -169,8 +170,8 @@ def complaint_detail(request, reference):
         "state_line": selectors.complaint_state_line(complaint=complaint),
         "next_steps": next_steps,
         "open_steps": open_steps,
-        "contacts": selectors.complaint_contacts(complaint=complaint),
-        "timeline": selectors.complaint_timeline(complaints=[complaint]),
+        "contacts": record.contacts,
+        "timeline": record.timeline,
         "actions": selectors.complaint_actions(complaint=complaint, user=request.user, open_action_count=open_steps),
         "job_visible": complaint.job_id is not None and permissions.may_view_job(request.user, complaint.job),
         "failed_messages": selectors.complaint_failed_messages(complaint=complaint) if runs_it else [],
