@@ -162,7 +162,7 @@ def report(*, args, meta: dict, seed_figures: dict | None, results, load_results
     if seed_figures:
         out.append(f"seeding: {seed_figures['total_s']:.1f}s in all (plan {seed_figures['plan_s']:.1f}s, "
                    f"COPY {seed_figures['copy_s']:.1f}s, indexes {seed_figures['index_s']:.1f}s, "
-                   f"ANALYZE {seed_figures['analyze_s']:.1f}s; migrate and seed_demo before: "
+                   f"VACUUM ANALYZE {seed_figures['analyze_s']:.1f}s; migrate and seed_demo before: "
                    f"{seed_figures.get('prepare_s', 0):.1f}s)")
     else:
         out.append(f"seeding: skipped (--skip-seed; seeded earlier in {meta.get('seconds', '?')}s)")
