@@ -80,19 +80,27 @@ _UPPER = "0.500000001"
 
 
 def _aggregates() -> list[str]:
-    """Per median: the two middle values, and the counted, pending and excluded jobs."""
+    """Per median: the two middle values, and the counted, pending and excluded jobs. A job's
+    median is numbered once per kind in ``t`` (``a_spec``, ``r_spec``), so each of these filters
+    compares integers rather than evaluating the median's definition again on every job."""
     columns = []
-    for service, spec in _SPECS:
-        _kpi, _urgent, moment, _scale = _KIND[spec.kind]
-        seconds = f"EXTRACT(EPOCH FROM (t.{moment} - t.notified))::float8"
-        member = _member(service, spec)
-        counted = f"t.{moment} IS NOT NULL AND NOT t.excl AND {member}"
+    for i, (_service, spec) in enumerate(_SPECS):
+        prefix = spec.kind[0]
+        seconds, member = f"t.{prefix}_sec", f"t.{prefix}_spec = {i}"
+        counted = f"{member} AND {seconds} IS NOT NULL AND NOT t.excl"
         columns += [f"percentile_disc(0.5) WITHIN GROUP (ORDER BY {seconds}) FILTER (WHERE {counted})",
                     f"percentile_disc({_UPPER}) WITHIN GROUP (ORDER BY {seconds}) FILTER (WHERE {counted})",
                     f"count(*) FILTER (WHERE {counted})",
-                    f"count(*) FILTER (WHERE t.{moment} IS NULL AND NOT t.excl AND {member})",
-                    f"count(*) FILTER (WHERE t.{moment} IS NOT NULL AND t.excl AND {member})"]
+                    f"count(*) FILTER (WHERE {member} AND {seconds} IS NULL AND NOT t.excl)",
+                    f"count(*) FILTER (WHERE {member} AND {seconds} IS NOT NULL AND t.excl)"]
     return columns
+
+
+def _numbered(kind: str) -> str:
+    """The number (index in _SPECS) of the job's median of this kind, or NULL: at most one, as a
+    service's medians of one kind exclude each other."""
+    return "CASE " + " ".join(f"WHEN {_member(service, spec)} THEN {i}" for i, (service, spec) in enumerate(_SPECS)
+                              if spec.kind == kind) + " END"
 
 
 def _classified(value: str, moment: str, table: str) -> str:
@@ -177,16 +185,20 @@ def tallies_for_periods(*, periods: list[Period], council_ids: list[int], servic
         return f"CASE WHEN m.job_id IS NULL{waiting} THEN j.{value} ELSE {_classified(value, moment, classified)} END"
 
     fieldwork = f"{_literal(Service.WASTEWATER)}, {_literal(Service.STORMWATER)}"
-    # OFFSET 0 keeps the inner query a subquery: otherwise PostgreSQL pulls it up and repeats each
-    # classification CASE in every FILTER that reads it (about 70 times a row).
+    # OFFSET 0 keeps each inner query a subquery: otherwise PostgreSQL pulls it up and repeats each
+    # classification CASE, and each median's numbering, in every FILTER that reads it.
     sql = f"""
-        SELECT t.per, t.grp, t.service, count(*), count(*) FILTER (WHERE t.excl),
-               count(*) FILTER (WHERE {_DRY}),
-               array_agg(DISTINCT t.f_event) FILTER (WHERE {_FLOODING} AND t.f_event IS NOT NULL),
-               count(*) FILTER (WHERE {_FLOODING} AND t.f_event IS NULL),
-               coalesce(sum(coalesce(t.f_floors, 0)) FILTER (WHERE {_FLOODING} AND t.f_event IS NULL), 0),
+        SELECT t.per, t.grp, t.service, count(*), count(*) FILTER (WHERE t.excl), count(*) FILTER (WHERE t.dry),
+               array_agg(DISTINCT t.f_event) FILTER (WHERE t.flooding AND t.f_event IS NOT NULL),
+               count(*) FILTER (WHERE t.flooding AND t.f_event IS NULL),
+               coalesce(sum(coalesce(t.f_floors, 0)) FILTER (WHERE t.flooding AND t.f_event IS NULL), 0),
                {", ".join(_aggregates())}
         FROM (
+          SELECT t.per, t.grp, t.service, t.excl, {_numbered("attendance")}, {_numbered("resolution")},
+                 EXTRACT(EPOCH FROM (t.attended - t.notified))::float8,
+                 EXTRACT(EPOCH FROM (t.completed - t.notified))::float8,
+                 {_DRY}, {_FLOODING}, t.f_event, t.f_floors
+          FROM (
             SELECT j.per, j.grp, j.service, j.excl, j.notified, j.attended_at, j.completed_at,
                    {in_force("kpi_class", "attended_at")} AS a_kpi, {in_force("is_urgent", "attended_at")} AS a_urgent,
                    {in_force("kpi_class", "completed_at")} AS r_kpi,
@@ -208,8 +220,10 @@ def tallies_for_periods(*, periods: list[Period], council_ids: list[int], servic
                 JOIN {quote(FaultType._meta.db_table)} ft ON ft.id = a.fault_type_id
                 ORDER BY a.job_id, a.at DESC, a.id DESC) fa ON fa.job_id = j.id AND j.service IN ({fieldwork})
             OFFSET 0
-        ) AS t (per, grp, service, excl, notified, attended, completed, a_kpi, a_urgent, r_kpi, r_urgent, arr_kpi,
-                f_service, f_weather, f_event, f_floors)
+          ) AS t (per, grp, service, excl, notified, attended, completed, a_kpi, a_urgent, r_kpi, r_urgent, arr_kpi,
+                  f_service, f_weather, f_event, f_floors)
+          OFFSET 0
+        ) AS t (per, grp, service, excl, a_spec, r_spec, a_sec, r_sec, dry, flooding, f_event, f_floors)
         GROUP BY t.per, t.grp, t.service"""
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
