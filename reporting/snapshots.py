@@ -131,11 +131,10 @@ def snapshot_refresh(*, scope: Scope) -> DashboardSnapshot:
     started = time.perf_counter()
     content = report_content(scope=scope)
     seconds = time.perf_counter() - started
-    stored = content_json(content)
     snapshot = DashboardSnapshot(key=snapshot_key(scope), council_id=scope.council_id,
                                  services=[s for s in Service.values if s in set(scope.services)],
-                                 period_key=scope.period.key, content=stored,
-                                 html=figures_html(content_back(stored, scope=scope)),
+                                 period_key=scope.period.key, content=content_json(content),
+                                 html=figures_html(content),
                                  computed_at=timezone.now(), seconds=round(seconds, 3))
     with transaction.atomic():
         DashboardSnapshot.objects.bulk_create(
