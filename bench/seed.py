@@ -863,6 +863,9 @@ def seed(url: str, *, enquiries: int, seed_value: int = 2026, log=print) -> dict
             conn.execute("SET LOCAL session_replication_role = replica")  # no FK triggers while loading
             conn.execute("SET LOCAL synchronous_commit = off")
             conn.execute(f"TRUNCATE {', '.join(TABLES)}, django_session RESTART IDENTITY CASCADE")
+            # The stored months of measures (reporting.rollups) are derived from these tables; the
+            # triggers that would log the load are off with the foreign keys', so drop them here.
+            conn.execute("TRUNCATE reporting_measuremonth, reporting_measurechange")
             for name, _definition in indexes:
                 conn.execute(f'DROP INDEX IF EXISTS "{name}"')
             with conn.cursor() as cur:

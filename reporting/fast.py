@@ -14,8 +14,13 @@ takes their mean as ``measures.median`` does, so the figures match to the last b
 from __future__ import annotations
 
 import re
+import struct
+import sys
+from array import array
+from collections import defaultdict
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, transaction
@@ -26,7 +31,7 @@ from jobs.enums import KpiClass
 from jobs.models import Classification
 
 from .measures import MEDIANS, Tally, _classification, population
-from .periods import Period
+from .periods import Period, month
 from .replica import on_replica, replica_alias
 
 
@@ -80,16 +85,16 @@ _UPPER = "0.500000001"
 
 
 def _aggregates() -> list[str]:
-    """Per median: the two middle values, and the counted, pending and excluded jobs. A job's
-    median is numbered once per kind in ``t`` (``a_spec``, ``r_spec``), so each of these filters
-    compares integers rather than evaluating the median's definition again on every job."""
+    """Per median: its values in ascending order (``float8send``: eight bytes each, big-endian, as
+    ``Chunk`` reads them), and the counted, pending and excluded jobs. A job's median is numbered
+    once per kind in ``t`` (``a_spec``, ``r_spec``), so each of these filters compares integers
+    rather than evaluating the median's definition again on every job."""
     columns = []
     for i, (_service, spec) in enumerate(_SPECS):
         prefix = spec.kind[0]
         seconds, member = f"t.{prefix}_sec", f"t.{prefix}_spec = {i}"
         counted = f"{member} AND {seconds} IS NOT NULL AND NOT t.excl"
-        columns += [f"percentile_disc(0.5) WITHIN GROUP (ORDER BY {seconds}) FILTER (WHERE {counted})",
-                    f"percentile_disc({_UPPER}) WITHIN GROUP (ORDER BY {seconds}) FILTER (WHERE {counted})",
+        columns += [f"string_agg(float8send({seconds}), ''::bytea ORDER BY {seconds}) FILTER (WHERE {counted})",
                     f"count(*) FILTER (WHERE {counted})",
                     f"count(*) FILTER (WHERE {member} AND {seconds} IS NULL AND NOT t.excl)",
                     f"count(*) FILTER (WHERE {member} AND {seconds} IS NOT NULL AND t.excl)"]
@@ -141,11 +146,71 @@ def analytic():
 _analytic: ContextVar[bool] = ContextVar("analytic", default=False)
 
 
+@dataclass
+class Chunk:
+    """One group's tallies before their medians are taken (a council's or several councils'
+    service in a period or a month): what ``merged`` adds up into a ``Tally``. ``medians``: per
+    median key, its values in seconds, ascending, as eight bytes each (big-endian float8), then
+    the counted, pending and excluded jobs. ``reporting.rollups`` stores a month's."""
+
+    population: int = 0
+    excluded: int = 0
+    dry_overflows: int = 0
+    events: list[int] = field(default_factory=list)  # recorded flooding events
+    lone_events: int = 0  # flooding jobs with no event recorded: each one its own event
+    lone_floors: int = 0  # the habitable floors on those jobs' assessments
+    medians: dict[str, tuple[bytes, int, int, int]] = field(default_factory=dict)
+
+
+def _middle_values(parts: list[bytes], count: int) -> tuple[float, float]:
+    """The lower and upper middle values of the ``count`` values in the sorted parts together."""
+    lower_at, upper_at = (count - 1) // 2, count // 2
+    parts = [part for part in parts if part]
+    if len(parts) == 1:
+        return struct.unpack_from(">d", parts[0], 8 * lower_at)[0], struct.unpack_from(">d", parts[0], 8 * upper_at)[0]
+    values = array("d")
+    values.frombytes(b"".join(parts))
+    if sys.byteorder == "little":
+        values.byteswap()
+    ordered = sorted(values)  # Timsort merges the parts' sorted runs
+    return ordered[lower_at], ordered[upper_at]
+
+
+def merged(service: str, chunks: list[Chunk], floors: dict[int, int]) -> Tally:
+    """The service's Tally from its chunks (``floors``: habitable floors per recorded event):
+    counts add up, an event on jobs in two chunks counts once, and each median is the middle
+    of all the chunks' values, exactly as ``measures.median`` takes it."""
+    events = {e for chunk in chunks for e in chunk.events}
+    tally = Tally(population=sum(c.population for c in chunks), excluded=sum(c.excluded for c in chunks),
+                  dry_overflows=sum(c.dry_overflows for c in chunks),
+                  flooding_events=len(events) + sum(c.lone_events for c in chunks),
+                  habitable_floors=sum(c.lone_floors for c in chunks) + sum(floors.get(e, 0) for e in events))
+    for spec in MEDIANS[service]:
+        parts = [c.medians[spec.key] for c in chunks if spec.key in c.medians]
+        counted, pending, left_out = (sum(p[i] for p in parts) for i in (1, 2, 3))
+        value = None
+        if counted:
+            lower, upper = _middle_values([p[0] for p in parts], counted)
+            value = middle(lower, upper, counted, _KIND[spec.kind][3])
+        tally.medians[spec.key] = (value, counted, pending, left_out)
+    return tally
+
+
+def event_floors(event_ids: set[int]) -> dict[int, int]:
+    """Habitable floors affected per recorded flooding event (each property once per event)."""
+    from jobs.models import FloodedProperty
+
+    if not event_ids:
+        return {}
+    return dict(FloodedProperty.objects.using(replica_alias()).filter(event_id__in=event_ids).values_list(
+        "event_id").annotate(n=Sum("habitable_floors")).order_by())
+
+
 @on_replica
 def tallies(*, period: Period, council_ids: list[int], services: list[str] | None = None,
             together: bool = False) -> dict[tuple[int | None, str], Tally]:
-    """{(council id, service): Tally} for the period, in two queries; ``together``: the councils
-    as one, under the council id None. A council and service with no jobs has no entry."""
+    """{(council id, service): Tally} for the period; ``together``: the councils as one, under
+    the council id None. A council and service with no jobs has no entry."""
     found = tallies_for_periods(periods=[period], council_ids=council_ids, services=services, together=together)
     return {(council_id, service): tally for (_key, council_id, service), tally in found.items()}
 
@@ -153,15 +218,43 @@ def tallies(*, period: Period, council_ids: list[int], services: list[str] | Non
 @on_replica
 def tallies_for_periods(*, periods: list[Period], council_ids: list[int], services: list[str] | None = None,
                         together: bool = False) -> dict[tuple[str, int | None, str], Tally]:
-    """{(period key, council id, service): Tally} for several periods (that do not overlap) in
-    one pass over the jobs: the dashboard's period and the previous one cost one read, not two."""
-    from jobs.models import Assessment, FaultType, FloodedProperty
+    """{(period key, council id, service): Tally} for several periods that do not overlap (the
+    dashboard's and the one before it). From the stored months (``reporting.rollups``) where
+    they can be kept, else in one pass over the jobs."""
+    from . import rollups
 
     if not periods:
         return {}
     ordered = sorted(periods, key=lambda p: p.start)
     if any(later.start < earlier.end for earlier, later in zip(ordered, ordered[1:], strict=False)):
         raise ValueError("The periods overlap.")
+    services = list(services or Service.values)
+    groups: dict[tuple[str, int | None, str], list[Chunk]] = defaultdict(list)
+    if rollups.enabled():
+        months = {p.key: [month(*start) for start in p.month_starts()] for p in periods}
+        stored = rollups.month_chunks(months=[m for ms in months.values() for m in ms], council_ids=council_ids)
+        for period in periods:
+            for council_id in council_ids:
+                for service in services:
+                    for one in months[period.key]:
+                        chunk = stored.get((one.key, council_id, service))
+                        if chunk is not None and chunk.population:
+                            groups[(period.key, None if together else council_id, service)].append(chunk)
+    else:
+        found = chunks(periods=periods, council_ids=council_ids, services=services, together=together)[0]
+        for (index, group_id, service), chunk in found.items():
+            groups[(periods[index].key, None if together else group_id, service)].append(chunk)
+    floors = event_floors({e for parts in groups.values() for chunk in parts for e in chunk.events})
+    return {key: merged(key[2], parts, floors) for key, parts in groups.items()}
+
+
+def chunks(*, periods: list[Period], council_ids: list[int], services: list[str] | None = None,
+           together: bool = False, snapshot_sql: str = "") -> tuple[dict[tuple[int, int, str], Chunk], tuple | None]:
+    """{(period index, council id (0 together), service): Chunk} for periods that do not overlap,
+    in one pass over their jobs; and, with ``snapshot_sql`` (a SELECT of one row), that row read
+    in the same statement, so from the same database snapshot as the tallies."""
+    from jobs.models import Assessment, FaultType
+
     jobs = population(period=periods[0], council_ids=council_ids, services=services)
     for other in periods[1:]:
         jobs = jobs | population(period=other, council_ids=council_ids, services=services)
@@ -173,7 +266,7 @@ def tallies_for_periods(*, periods: list[Period], council_ids: list[int], servic
             "id", "period_index", "group_id", "service", "kpi_class", "is_urgent", "excluded_from_measures",
             "notified_at", "attended_at", "completed_at").query.sql_with_params()
     except EmptyResultSet:  # no council at all: nothing to aggregate
-        return {}
+        return {}, None
     connection = connections[replica_alias()]
     quote = connection.ops.quote_name
     classified = quote(Classification._meta.db_table)
@@ -225,24 +318,25 @@ def tallies_for_periods(*, periods: list[Period], council_ids: list[int], servic
           OFFSET 0
         ) AS t (per, grp, service, excl, a_spec, r_spec, a_sec, r_sec, dry, flooding, f_event, f_floors)
         GROUP BY t.per, t.grp, t.service"""
+    if snapshot_sql:
+        sql = f"WITH g AS ({sql}) SELECT s.*, g.* FROM ({snapshot_sql}) AS s LEFT JOIN g ON true"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    events = {e for row in rows for e in row[6] or ()}
-    floors = dict(FloodedProperty.objects.using(replica_alias()).filter(event_id__in=events).values_list(
-        "event_id").annotate(n=Sum("habitable_floors")).order_by()) if events else {}
+    extra = None
+    if snapshot_sql:
+        width = len(rows[0]) - 9 - 4 * len(_SPECS)
+        extra, rows = rows[0][:width], [row[width:] for row in rows if row[width] is not None]
     found = {}
     for per, grp, service, count, excluded, dry, event_ids, lone, lone_floors, *medians in rows:
-        event_ids = event_ids or []
-        tally = Tally(population=count, excluded=excluded, dry_overflows=dry, flooding_events=len(event_ids) + lone,
-                      habitable_floors=lone_floors + sum(floors.get(e, 0) for e in event_ids))
+        chunk = Chunk(population=count, excluded=excluded, dry_overflows=dry, events=sorted(event_ids or []),
+                      lone_events=lone, lone_floors=lone_floors)
         for i, (spec_service, spec) in enumerate(_SPECS):
             if spec_service == service:
-                lower, upper, counted, pending, left_out = medians[5 * i:5 * i + 5]
-                tally.medians[spec.key] = (middle(lower, upper, counted, _KIND[spec.kind][3]), counted, pending,
-                                           left_out)
-        found[(periods[per].key, None if together else grp, service)] = tally
-    return found
+                values, counted, pending, left_out = medians[4 * i:4 * i + 4]
+                chunk.medians[spec.key] = (bytes(values or b""), counted, pending, left_out)
+        found[(per, grp, service)] = chunk
+    return found, extra
 
 
 @on_replica

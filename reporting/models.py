@@ -113,3 +113,54 @@ class DashboardSnapshot(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class MeasureMonth(models.Model):
+    """One council's, service's and month's measure tallies before their medians are taken
+    (``reporting.fast.Chunk``), so a year's measures add up twelve stored months rather than
+    reading a quarter of a million jobs. Exact, never a cache that may be stale: on PostgreSQL
+    every change to what the measures read is logged by triggers (``MeasureChange``), and a
+    month is used only while no change has committed since the database snapshot it was
+    computed from (``reporting.rollups``). Derived data: delete any row and it is computed again."""
+
+    council = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
+    service = models.CharField(max_length=20, choices=Service.choices)
+    month = models.DateField(help_text="The month's first day, New Zealand time.")
+    snapshot = models.TextField(help_text="The PostgreSQL snapshot (pg_snapshot) the tallies were read in.")
+    epoch = models.BigIntegerField(null=True, help_text="MeasureEpoch.n when they were read.")
+    counts = models.JSONField(default=dict)
+    seconds = models.BinaryField(default=bytes, help_text="Each median's values, ascending, as float8send.")
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["council", "month", "service"], name="measure_month_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.council_id} {self.service} {self.month:%Y-%m}"
+
+
+class MeasureChange(models.Model):
+    """Written by a trigger when a job, a classification or an assessment changes: this
+    transaction (``xid``) changed what a council's month of measures reads. Deleted once a
+    stored month computed from a snapshot that sees the change replaces the one before it."""
+
+    council_id = models.BigIntegerField()
+    month = models.DateField()
+    xid = models.BigIntegerField(help_text="pg_current_xact_id() of the changing transaction.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["council_id", "month", "xid"], name="measure_change_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.council_id} {self.month:%Y-%m} by {self.xid}"
+
+
+class MeasureEpoch(models.Model):
+    """One row (id 1; none reads as 0), bumped by a trigger on a change that touches every month
+    at once (a fault type's service, a truncated table): a stored month from another epoch is
+    not used."""
+
+    n = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"epoch {self.n}"
