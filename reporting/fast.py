@@ -6,9 +6,11 @@ waiting; excluded jobs beside; the crew's latest assessment for the fault type, 
 the flooding event. Only a job classified again after the measure's time needs its history
 looked up; for every other job the classification in force is its current one.
 
-Medians are exact, not interpolated: ``percentile_disc(0.5)`` over the values in ascending and
-in descending order gives the two middle values (the same one for an odd count), and Python
-takes their mean as ``measures.median`` does, so the figures match to the last bit.
+The jobs are aggregated into ``Chunk``s (a group's counts and each median's values in ascending
+order), per period or per month (``reporting.rollups`` stores the months). Medians are exact,
+not interpolated: ``merged`` takes the two middle values of all a period's chunks together
+(the same one for an odd count) and their mean as ``measures.median`` does, so the figures
+match to the last bit.
 """
 
 from __future__ import annotations
@@ -80,7 +82,7 @@ def _member(service: str, spec) -> str:
 
 # percentile_disc(p) is the value at row ceil(p * n) of the ordered values: p = 0.5 gives the lower
 # middle value (the middle one for an odd count), p = 0.5 + 1e-9 the upper middle one for any
-# count under 5 x 10^8. The two share one sort.
+# count under 5 x 10^8. The two share one sort (``span_medians``).
 _UPPER = "0.500000001"
 
 
