@@ -71,6 +71,8 @@ class Subjects:
     job_small_events: int
     job_big: str
     job_big_events: int
+    job_short_reported: str  # a reported job like job_big with the fewest entries: the flatness pair
+    job_short_reported_events: int
     dup_street: str
     dup_lat: Decimal
     dup_lng: Decimal
@@ -131,8 +133,27 @@ def find_subjects(*, deep_rows: int, deep_page: int, log=print) -> Subjects:
             """
         )
         big = cur.fetchone() or small
+        # A reported job like that one, with the fewest entries among recent ones: the page's query
+        # count is compared between the two (an open job's page reads fewer sections than a
+        # completed one's, so the short and the long subjects above differ by state as well).
+        cur.execute(
+            """
+            SELECT j.reference, j.id, n FROM (
+                SELECT j.id, j.reference,
+                       (SELECT count(*) FROM django_fsm_log_statelog s
+                         WHERE s.content_type_id = %s AND s.object_id = j.id)
+                     + (SELECT count(*) FROM jobs_jobevent e WHERE e.job_id = j.id) AS n
+                FROM jobs_job j
+                WHERE j.council_id = %s AND j.status = 'reported'
+                ORDER BY j.notified_at DESC LIMIT 500
+            ) j ORDER BY n, j.id DESC LIMIT 1
+            """,
+            [ct_job, wcc.pk],
+        )
+        short_reported = cur.fetchone() or big
     small_events = _events(small[1], ct_job)
     big_events = _events(big[1], ct_job)
+    short_reported_events = _events(short_reported[1], ct_job)
 
     # Duplicate search: a caller a few doors from a recent open water-supply job in WCC.
     job = (Job.objects.filter(council=wcc, service="water_supply", status__in=OPEN_STATUSES)
@@ -171,6 +192,7 @@ def find_subjects(*, deep_rows: int, deep_page: int, log=print) -> Subjects:
         complaints=complaints,
         council_id=wcc.pk, issue_type_id=leak.pk, radius_m=leak.duplicate_radius_m,
         job_small=small[0], job_small_events=small_events, job_big=big[0], job_big_events=big_events,
+        job_short_reported=short_reported[0], job_short_reported_events=short_reported_events,
         dup_street=dup_street, dup_lat=dup_lat, dup_lng=dup_lng, deep=deep,
         feedback_path=feedback_path, status_reference=status_reference, status_digits=status_digits,
     )
@@ -287,6 +309,8 @@ def page_specs(s: Subjects, *, deep_page: int) -> list[dict]:
     add("job_small", f"job page, {s.job_small_events} events", "casemanager", f"/jobs/{s.job_small}/", 30,
         "~18 (3 q)")
     add("job_big", f"job page, {s.job_big_events} events", "casemanager", f"/jobs/{s.job_big}/", 30, "~18 (3 q)")
+    add("job_short_reported", f"job page, reported, {s.job_short_reported_events} events", "casemanager",
+        f"/jobs/{s.job_short_reported}/", 30, "~18 (3 q)")
     dup = {"council": s.council_id, "service": "water_supply", "street_address": s.dup_street,
            "latitude": str(s.dup_lat), "longitude": str(s.dup_lng), "issue_type": s.issue_type_id}
     add("dup_view", "duplicates (htmx view)", "callcentre", "/enquiries/duplicates/" + _query(dup), 5, "2-3",

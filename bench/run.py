@@ -293,10 +293,11 @@ def main(argv=None) -> int:
         reporting_text, reporting_rows = reports.run(log=log)
 
     flat = {}
-    if "job_small" in by_key and "job_big" in by_key:
-        a, b = by_key["job_small"], by_key["job_big"]
+    if "job_short_reported" in by_key and "job_big" in by_key:
+        # Two reported jobs, so the same sections: the fewest entries and the most.
+        a, b = by_key["job_short_reported"], by_key["job_big"]
         flat["job page"] = (a.queries == b.queries,
-                            f"{a.queries} q at {subjects.job_small_events} events, "
+                            f"reported jobs: {a.queries} q at {subjects.job_short_reported_events} events, "
                             f"{b.queries} q at {subjects.job_big_events}")
     flat.update(fieldwork_flat)
     crew = {r.key: r for r in results if r.key.startswith("crew_")}
