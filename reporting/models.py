@@ -120,8 +120,8 @@ class MeasureMonth(models.Model):
     (``reporting.fast.Chunk``), so a year's measures add up twelve stored months rather than
     reading a quarter of a million jobs. Exact, never a cache that may be stale: on PostgreSQL
     every change to what the measures read is logged by triggers (``MeasureChange``), and a
-    month is used only while no change has committed since the database snapshot it was
-    computed from (``reporting.rollups``). Derived data: delete any row and it is computed again."""
+    month is used only while the database snapshot it was computed from saw every change logged
+    against it (``reporting.rollups``). Derived data: delete any row and it is computed again."""
 
     council = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
     service = models.CharField(max_length=20, choices=Service.choices)
