@@ -93,6 +93,27 @@ def _events(job_id: int, ct_job: int) -> int:
         return cur.fetchone()[0]
 
 
+def _recent_job(ct_job: int, council_id: int, statuses: tuple[str, ...], *, order: str):
+    """(reference, id, timeline entries) of the council's 500 latest jobs in these statuses, the
+    first by ``order`` (an SQL expression of the entries ``n``), or None."""
+    with connection.cursor() as cur:
+        cur.execute(
+            f"""
+            SELECT j.reference, j.id, n FROM (
+                SELECT j.id, j.reference,
+                       (SELECT count(*) FROM django_fsm_log_statelog s
+                         WHERE s.content_type_id = %s AND s.object_id = j.id)
+                     + (SELECT count(*) FROM jobs_jobevent e WHERE e.job_id = j.id) AS n
+                FROM jobs_job j
+                WHERE j.council_id = %s AND j.status = ANY(%s)
+                ORDER BY j.notified_at DESC LIMIT 500
+            ) j ORDER BY {order}, j.id DESC LIMIT 1
+            """,
+            [ct_job, council_id, list(statuses)],
+        )
+        return cur.fetchone()
+
+
 def find_subjects(*, deep_rows: int, deep_page: int, log=print) -> Subjects:
     from django.contrib.contenttypes.models import ContentType
 
@@ -106,23 +127,9 @@ def find_subjects(*, deep_rows: int, deep_page: int, log=print) -> Subjects:
     leak = IssueType.objects.get(service="water_supply", code="leak")
     ct_job = ContentType.objects.get_for_model(Job).pk
 
+    # A job with a short timeline: ~5 entries (e.g. created, categorised, allocated, dispatched + 1 enquiry).
+    small = _recent_job(ct_job, wcc.pk, ("dispatched", "allocated", "attended"), order="abs(n - 5)")
     with connection.cursor() as cur:
-        # A job with a short timeline: ~5 entries (e.g. created, categorised, allocated, dispatched + 1 enquiry).
-        cur.execute(
-            """
-            SELECT j.reference, j.id, n FROM (
-                SELECT j.id, j.reference,
-                       (SELECT count(*) FROM django_fsm_log_statelog s
-                         WHERE s.content_type_id = %s AND s.object_id = j.id)
-                     + (SELECT count(*) FROM jobs_jobevent e WHERE e.job_id = j.id) AS n
-                FROM jobs_job j
-                WHERE j.council_id = %s AND j.status IN ('dispatched', 'allocated', 'attended')
-                ORDER BY j.notified_at DESC LIMIT 500
-            ) j ORDER BY abs(n - 5), j.id DESC LIMIT 1
-            """,
-            [ct_job, wcc.pk],
-        )
-        small = cur.fetchone()
         # A job with a long timeline: reported, with the most enquiries and a note.
         cur.execute(
             """
@@ -133,24 +140,10 @@ def find_subjects(*, deep_rows: int, deep_page: int, log=print) -> Subjects:
             """
         )
         big = cur.fetchone() or small
-        # A reported job like that one, with the fewest entries among recent ones: the page's query
-        # count is compared between the two (an open job's page reads fewer sections than a
-        # completed one's, so the short and the long subjects above differ by state as well).
-        cur.execute(
-            """
-            SELECT j.reference, j.id, n FROM (
-                SELECT j.id, j.reference,
-                       (SELECT count(*) FROM django_fsm_log_statelog s
-                         WHERE s.content_type_id = %s AND s.object_id = j.id)
-                     + (SELECT count(*) FROM jobs_jobevent e WHERE e.job_id = j.id) AS n
-                FROM jobs_job j
-                WHERE j.council_id = %s AND j.status = 'reported'
-                ORDER BY j.notified_at DESC LIMIT 500
-            ) j ORDER BY n, j.id DESC LIMIT 1
-            """,
-            [ct_job, wcc.pk],
-        )
-        short_reported = cur.fetchone() or big
+    # A reported job like that one, with the fewest entries among recent ones: the page's query
+    # count is compared between the two (an open job's page reads fewer sections than a
+    # completed one's, so the short and the long subjects above differ by state as well).
+    short_reported = _recent_job(ct_job, wcc.pk, ("reported",), order="n") or big
     small_events = _events(small[1], ct_job)
     big_events = _events(big[1], ct_job)
     short_reported_events = _events(short_reported[1], ct_job)

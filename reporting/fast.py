@@ -233,15 +233,12 @@ def tallies_for_periods(*, periods: list[Period], council_ids: list[int], servic
     services = list(services or Service.values)
     groups: dict[tuple[str, int | None, str], list[Chunk]] = defaultdict(list)
     if rollups.enabled():
-        months = {p.key: [month(*start) for start in p.month_starts()] for p in periods}
-        stored = rollups.month_chunks(months=[m for ms in months.values() for m in ms], council_ids=council_ids)
-        for period in periods:
-            for council_id in council_ids:
-                for service in services:
-                    for one in months[period.key]:
-                        chunk = stored.get((one.key, council_id, service))
-                        if chunk is not None and chunk.population:
-                            groups[(period.key, None if together else council_id, service)].append(chunk)
+        period_of = {month(*start): p.key for p in periods for start in p.month_starts()}
+        stored = rollups.month_chunks(months=list(period_of), council_ids=council_ids)
+        key_of = {one.key: key for one, key in period_of.items()}
+        for (month_key, council_id, service), chunk in stored.items():
+            if service in services and chunk.population:
+                groups[(key_of[month_key], None if together else council_id, service)].append(chunk)
     else:
         found = chunks(periods=periods, council_ids=council_ids, services=services, together=together)[0]
         for (index, group_id, service), chunk in found.items():
