@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "django_ratelimit",
+    "pgtrigger",
     "common",
     "accounts",
     "enquiries",
