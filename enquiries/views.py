@@ -137,13 +137,16 @@ def enquiry_detail(request, reference):
         services.personal_data_access_record(user=user, customers=[enquiry.customer],
                                              page=PersonalDataPage.ENQUIRY_DETAIL, reference=enquiry.reference,
                                              client_ip=client_ip(request))
+    can_create_job = enquiry.status == EnquiryStatus.NEW and permissions.may_triage(user)
     context = {
         "enquiry": enquiry,
         "contact": contact,
         "history": history,
         "can_resolve": has_transition_perm(enquiry.resolve_at_first_contact, user),
         "can_link": has_transition_perm(enquiry.link_to_job, user) and permissions.may_triage(user),
-        "can_create_job": enquiry.status == EnquiryStatus.NEW and permissions.may_triage(user),
+        "can_create_job": can_create_job,
+        # "Create job" is a create form: one token per showing of the page (common.submissions).
+        "submission_token": submission_token_new(user=user) if can_create_job else "",
         "job_visible": enquiry.job_id is not None and permissions.may_view_jobs(user),
         # Higher apps (complaints) add their links and sections without enquiries importing them.
         "extras": extensions.collect("enquiry_page", enquiry=enquiry, user=user),
