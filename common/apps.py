@@ -9,6 +9,10 @@ class CommonConfig(AppConfig):
     name = "common"
 
     def ready(self):
+        from django.core.signals import request_finished
+
         from .converters import register
+        from .db import session_time_zone_check
 
         register()
+        request_finished.connect(session_time_zone_check, dispatch_uid="common.session_time_zone_check")
