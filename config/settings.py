@@ -62,6 +62,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "common.middleware.NoStoreWhenSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "common.middleware.RejectHostileInputMiddleware",
     "accounts.middleware.IdleSessionTimeoutMiddleware",
@@ -301,6 +302,13 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 COMPLAINT_DUE_SOON_HOURS = env.int("COMPLAINT_DUE_SOON_HOURS", default=48)
 PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "private-media")
 PHOTO_MAX_MB = env.int("PHOTO_MAX_MB", default=15)
+# A photo's pixels are checked from its header before it is decoded; a request's files and bytes are bounded.
+PHOTO_MAX_MEGAPIXELS = env.float("PHOTO_MAX_MEGAPIXELS", default=40)
+PHOTO_MAX_FILES = env.int("PHOTO_MAX_FILES", default=10)
+PHOTO_MAX_TOTAL_MB = env.int("PHOTO_MAX_TOTAL_MB", default=60)
+PHOTO_DISPLAY_MAX_EDGE = env.int("PHOTO_DISPLAY_MAX_EDGE", default=4096)
+# Django's own hard stop on files per request, past the photo forms' limit (which answers with a message).
+DATA_UPLOAD_MAX_NUMBER_FILES = PHOTO_MAX_FILES * 2
 CUSTOMER_UPDATE_DUE_HOURS = env.float("CUSTOMER_UPDATE_DUE_HOURS", default=4)
 LETTER_FROM = env.str("LETTER_FROM", default="Wellington Water on behalf of your council")
 LETTER_CONTACT = env.str("LETTER_CONTACT", default="0800 WATER (0800 928 37) · info@waterjourney.local")

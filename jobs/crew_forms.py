@@ -33,7 +33,8 @@ class PhotosField(forms.FileField):
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("required", False)
-        kwargs.setdefault("help_text", f"JPEG or PNG, up to {settings.PHOTO_MAX_MB} MB each; several at once.")
+        kwargs.setdefault("help_text", f"JPEG or PNG, up to {settings.PHOTO_MAX_MB} MB each; up to "
+                                       f"{settings.PHOTO_MAX_FILES} at once.")
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):

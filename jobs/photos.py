@@ -2,12 +2,21 @@
 metadata dropped by re-encoding; a thumbnail made; stored privately.
 
 Phone browsers convert HEIC to JPEG on upload, so JPEG and PNG are what arrive.
+
+Memory: a small file can open as a gigantic image (an 83 KB PNG of 7745 x 7745 pixels decodes
+to 180 MB, and each copy made while cleaning it as much again). So the pixel count is read
+from the header and checked before anything is decoded (``PHOTO_MAX_MEGAPIXELS``), Pillow's
+own decompression-bomb guard is turned into an error, a request carries a bounded number of
+files and bytes (``PHOTO_MAX_FILES``, ``PHOTO_MAX_TOTAL_MB``), and what is stored is scaled
+down to ``PHOTO_DISPLAY_MAX_EDGE`` pixels on its long side (JPEGs are decoded at the smaller
+scale to begin with).
 """
 
 from __future__ import annotations
 
 import io
 import uuid
+import warnings
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -21,8 +30,10 @@ from .models import JobPhoto
 
 ACCEPTED = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png")}
 THUMBNAIL_SIZE = (320, 320)
-# A decompression bomb (a tiny file that opens as a gigantic image) is refused too.
-MAX_PIXELS = 60_000_000
+
+
+def max_pixels() -> int:
+    return int(settings.PHOTO_MAX_MEGAPIXELS * 1_000_000)
 
 
 @dataclass
@@ -41,26 +52,46 @@ def photo_check(upload) -> CheckedPhoto:
         raise ValidationError(f"{name} is larger than {settings.PHOTO_MAX_MB} MB: take it again at a lower "
                               "resolution, or choose a smaller photo.")
     try:
-        upload.seek(0)
-        probe = Image.open(upload)
-        probe.verify()  # reads the whole file: a truncated or disguised file fails here
-        upload.seek(0)
-        image = Image.open(upload)
-        if image.format not in ACCEPTED:
-            raise ValidationError(f"{name} is a {image.format} image: send a JPEG or PNG photo.")
-        if image.width * image.height > MAX_PIXELS:
-            raise ValidationError(f"{name} is too large an image ({image.width} × {image.height}).")
-        image.load()
+        with warnings.catch_warnings():
+            # Pillow only warns between its limit and twice it: here every bomb is an error.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            upload.seek(0)
+            probe = Image.open(upload)  # reads the header only: size and format, no pixels
+            _check_header(name, probe)
+            probe.verify()  # reads the whole file: a truncated or disguised file fails here
+            upload.seek(0)
+            image = Image.open(upload)
+            _check_header(name, image)
+            if image.format == "JPEG":
+                # Decode at the scale it will be stored at: a 40 MP JPEG never occupies 40 MP of memory.
+                edge = settings.PHOTO_DISPLAY_MAX_EDGE
+                image.draft("RGB", (edge, edge))
+            image.load()
     except ValidationError:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ValidationError(f"{name} has more pixels than a photo needs: at most "
+                              f"{settings.PHOTO_MAX_MEGAPIXELS:g} megapixels.") from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise ValidationError(f"{name} is not a photo we can open (JPEG or PNG).") from exc
     return CheckedPhoto(name=name, image=image, format=image.format, size_bytes=upload.size)
+
+
+def _check_header(name: str, image: Image.Image) -> None:
+    if image.format not in ACCEPTED:
+        raise ValidationError(f"{name} is a {image.format} image: send a JPEG or PNG photo.")
+    if image.width * image.height > max_pixels():
+        raise ValidationError(
+            f"{name} is too large an image ({image.width} × {image.height} pixels): at most "
+            f"{settings.PHOTO_MAX_MEGAPIXELS:g} megapixels. Take it again at a lower resolution.")
 
 
 def _clean_bytes(image: Image.Image, fmt: str) -> bytes:
     """Re-encode the pixels only: EXIF (GPS position, camera serial), XMP and text chunks are left behind."""
     upright = ImageOps.exif_transpose(image)  # keep the orientation the phone meant, as pixels
+    edge = settings.PHOTO_DISPLAY_MAX_EDGE
+    if max(upright.size) > edge:
+        upright.thumbnail((edge, edge))  # in place, keeping the proportions
     if fmt == "JPEG":
         upright = upright.convert("RGB")
     else:
@@ -85,7 +116,14 @@ def _thumbnail_bytes(image: Image.Image) -> bytes:
 
 
 def photos_check(files) -> list[CheckedPhoto]:
-    """Every upload checked; one message per bad file, all at once."""
+    """Every upload checked; one message per bad file, all at once. Too many files, or too many
+    bytes together, are refused before any is opened."""
+    if len(files) > settings.PHOTO_MAX_FILES:
+        raise ValidationError(f"At most {settings.PHOTO_MAX_FILES} photos at once: {len(files)} were chosen. "
+                              "Send the rest in another go.")
+    if sum(upload.size for upload in files) > settings.PHOTO_MAX_TOTAL_MB * 1024 * 1024:
+        raise ValidationError(f"These photos come to more than {settings.PHOTO_MAX_TOTAL_MB} MB together: "
+                              "send fewer at once.")
     checked, errors = [], []
     for upload in files:
         try:
@@ -103,9 +141,12 @@ def photos_save(*, job, photos: list[CheckedPhoto], stage: str, by) -> list[JobP
     for photo in photos:
         content_type, extension = ACCEPTED[photo.format]
         stem = uuid.uuid4().hex
-        record = JobPhoto(job=job, content_type=content_type, width=photo.image.width, height=photo.image.height,
+        clean = _clean_bytes(photo.image, photo.format)
+        with Image.open(io.BytesIO(clean)) as stored:
+            width, height = stored.size
+        record = JobPhoto(job=job, content_type=content_type, width=width, height=height,
                           size_bytes=photo.size_bytes, stage=stage, uploaded_by=permissions.actor_user(by))
-        record.image.save(f"{stem}.{extension}", ContentFile(_clean_bytes(photo.image, photo.format)), save=False)
+        record.image.save(f"{stem}.{extension}", ContentFile(clean), save=False)
         record.thumbnail.save(f"{stem}-thumb.jpg", ContentFile(_thumbnail_bytes(photo.image)), save=False)
         record.save()
         saved.append(record)
