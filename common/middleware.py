@@ -50,3 +50,21 @@ class RejectHostileInputMiddleware:
         if problem is None and request.method == "POST" and request.content_type in FORM_CONTENT_TYPES:
             problem = _bad_value(request.POST.lists(), settings.MAX_FORM_VALUE_LENGTH)
         return problem
+
+
+class NoStoreWhenSignedInMiddleware:
+    """Nothing a signed-in user is shown is kept by a browser or a proxy cache: pages, photos,
+    letters and exports carry personal data, and a shared computer's back button or disk cache
+    must not give them to the next person. Static files (served by whitenoise before this runs)
+    keep their long caching."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            response["Cache-Control"] = "no-store"
+            response.headers.pop("Expires", None)
+        return response
