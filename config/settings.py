@@ -147,20 +147,11 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-# Behind the TLS proxy every request comes from the proxy's address, so the client's own
-# address is read from X-Forwarded-For: the entry the outermost of our proxies appended
-# (the right-most one after the hops we run ourselves), never the left-most one the client
-# may have written. AXES_IPWARE_PROXY_COUNT counts the proxies in front of the app; in
-# django-ipware's terms the last of them is REMOTE_ADDR and does not appear in the header.
-PROXIES_IN_FRONT = env.int("AXES_IPWARE_PROXY_COUNT", default=1 if BEHIND_TLS_PROXY else 0)
-if PROXIES_IN_FRONT:
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
-    AXES_IPWARE_PROXY_COUNT = PROXIES_IN_FRONT - 1
-else:
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
-    AXES_IPWARE_PROXY_COUNT = None
-AXES_IPWARE_PROXY_ORDER = "left-most"
-IPWARE_STRICT = False  # a longer chain (the client's own X-Forwarded-For) is allowed; its extra entries are ignored
+# The client's address (lockouts, throttles, logs): X-Forwarded-For is believed only from the
+# proxies named here by address or network (the reverse proxy in docker-compose.yml); a request
+# from anywhere else is its own address. See accounts/client_address.py.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+AXES_CLIENT_IP_CALLABLE = "accounts.client_address.client_ip"
 # A username longer than the column is cut for axes' records; the login form refuses it anyway.
 AXES_USERNAME_CALLABLE = "accounts.client_address.username_for_axes"
 

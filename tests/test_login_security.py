@@ -20,11 +20,8 @@ VICTIM = "203.0.113.9"
 
 @pytest.fixture
 def behind_one_proxy(settings):
-    """As config/settings.py sets it up for AXES_IPWARE_PROXY_COUNT=1."""
-    settings.AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
-    settings.AXES_IPWARE_PROXY_COUNT = 0
-    settings.AXES_IPWARE_PROXY_ORDER = "left-most"
-    settings.IPWARE_STRICT = False
+    """As docker-compose.yml runs it: one reverse proxy, trusted by its address."""
+    settings.TRUSTED_PROXIES = [PROXY]
 
 
 def _from(address: str, *, forwarded_for: str | None = None) -> Client:
@@ -37,19 +34,18 @@ def _login(client, username, password):
     return client.post("/accounts/login/", {"username": username, "password": password})
 
 
-def test_settings_read_the_client_address_one_proxy_back(monkeypatch):
+def test_settings_name_the_trusted_proxies_by_address(monkeypatch):
     import importlib
 
     import config.settings as settings_module
 
-    monkeypatch.setenv("AXES_IPWARE_PROXY_COUNT", "1")
+    monkeypatch.setenv("TRUSTED_PROXIES", "10.0.0.2,172.28.0.0/24")
     reloaded = importlib.reload(settings_module)
     try:
-        assert reloaded.AXES_IPWARE_META_PRECEDENCE_ORDER == ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
-        assert reloaded.AXES_IPWARE_PROXY_COUNT == 0
-        monkeypatch.setenv("AXES_IPWARE_PROXY_COUNT", "0")
-        reloaded = importlib.reload(settings_module)
-        assert reloaded.AXES_IPWARE_META_PRECEDENCE_ORDER == ("REMOTE_ADDR",)
+        assert reloaded.TRUSTED_PROXIES == ["10.0.0.2", "172.28.0.0/24"]
+        assert reloaded.AXES_CLIENT_IP_CALLABLE == "accounts.client_address.client_ip"
+        monkeypatch.delenv("TRUSTED_PROXIES")
+        assert importlib.reload(settings_module).TRUSTED_PROXIES == []
     finally:
         monkeypatch.undo()
         importlib.reload(settings_module)
@@ -58,15 +54,40 @@ def test_settings_read_the_client_address_one_proxy_back(monkeypatch):
 def test_client_address_is_the_one_the_proxy_saw_not_what_the_client_wrote(rf, behind_one_proxy):
     honest = rf.get("/", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=ATTACKER)
     spoofed = rf.get("/", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=f"{VICTIM}, {ATTACKER}")
+    garbage = rf.get("/", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=f"{VICTIM}, not-an-address, {ATTACKER}")
     assert client_ip(honest) == ATTACKER
     assert client_ip(spoofed) == ATTACKER
+    assert client_ip(garbage) == ATTACKER
 
 
-def test_client_address_without_a_proxy_ignores_forwarded_for(rf, settings):
-    settings.AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
-    settings.AXES_IPWARE_PROXY_COUNT = None
+def test_client_address_behind_two_of_our_proxies_skips_both(rf, settings):
+    settings.TRUSTED_PROXIES = [PROXY, "172.28.0.0/24"]
+    request = rf.get("/", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=f"{VICTIM}, {ATTACKER}, 172.28.0.9")
+    assert client_ip(request) == ATTACKER
+
+
+def test_client_address_from_anyone_but_a_trusted_proxy_ignores_forwarded_for(rf, behind_one_proxy):
     request = rf.get("/", REMOTE_ADDR=ATTACKER, HTTP_X_FORWARDED_FOR=VICTIM)
     assert client_ip(request) == ATTACKER
+
+
+def test_rotating_forwarded_for_straight_to_the_app_does_not_escape_the_lockout(callcentre_user, settings,
+                                                                                 behind_one_proxy):
+    """30 wrong passwords, each with another X-Forwarded-For, sent past the proxy to the app itself."""
+    answers = [
+        _login(Client(REMOTE_ADDR=ATTACKER, HTTP_X_FORWARDED_FOR=f"192.0.2.{n}"), "callcentre", "wrong").status_code
+        for n in range(30)
+    ]
+    limit = settings.AXES_FAILURE_LIMIT
+    assert answers == [200] * (limit - 1) + [429] * (30 - limit + 1)
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {ATTACKER}
+
+
+def test_rotating_forwarded_for_through_the_proxy_does_not_escape_the_lockout(callcentre_user, settings,
+                                                                               behind_one_proxy):
+    answers = [_login(_from(ATTACKER, forwarded_for=f"192.0.2.{n}"), "callcentre", "wrong").status_code
+               for n in range(30)]
+    assert answers.count(429) == 30 - settings.AXES_FAILURE_LIMIT + 1
 
 
 def test_lockout_by_another_address_does_not_lock_the_user_out(callcentre_user, settings, behind_one_proxy):

@@ -66,6 +66,12 @@ def test_compose_file_describes_the_production_topology():
         assert "healthcheck" in services[name], f"{name} has no health check"
     assert any("/var/lib/postgresql/data" in str(v) for v in services["postgres"].get("volumes", []))
     assert "volumes" in compose
+    # Only the reverse proxy is published; the app believes forwarded headers from its address alone.
+    published = {name for name, service in services.items() if service.get("ports")}
+    assert published == {"proxy"}, published
+    proxy_address = services["proxy"]["networks"]["app"]["ipv4_address"]
+    assert compose["x-app"]["environment"]["TRUSTED_PROXIES"] == proxy_address
+    assert "web:8000" in (ROOT / "deploy" / "Caddyfile").read_text()
     for name in ("web", "worker", "beat"):
         environment = str(services[name].get("environment", "")) + str(services[name].get("env_file", ""))
         assert "DATABASE_URL" in environment or "env_file" in services[name], f"{name} has no configuration"
