@@ -336,3 +336,28 @@ def test_job_page_queries_do_not_grow_with_callbacks_and_feedback(completed, cou
             services.callback_record(callback=_due_now(callback), outcome=CallBackOutcome.NO_ANSWER,
                                      by=callcentre_user)
     assert count(one) == count(many)
+
+
+# A best time the scheduler once read as an empty window ----------------------------------------
+
+@pytest.mark.parametrize("best_time", ["by 8", "before 8", "before 8am", "till 9", "7-8", "call my wife"])
+def test_completing_a_job_schedules_a_callback_whatever_the_best_time_says(completed, best_time, settings):
+    job, [enquiry] = completed(best_time=best_time)
+    assert job.status == JobStatus.COMPLETED
+    callback = CallBack.objects.get(job=job)
+    assert callback.status == CallBackStatus.SCHEDULED and callback.enquiry == enquiry
+    assert callback.due_at >= job.completed_at + timedelta(minutes=settings.CALLBACK_DELAY_MINUTES)
+
+
+@pytest.mark.parametrize("best_time", ["by 8", "before 8"])
+def test_no_answer_on_a_callback_with_a_by_8_best_time_schedules_the_retry(council, suburb, leak, callcentre_user,
+                                                                             best_time, settings):
+    # Made by the factory, not by completing a job: this checks the retry alone.
+    settings.CALLBACK_RETRY_MINUTES = 90
+    callback = CallBackFactory(job__council=council, job__suburb=suburb, enquiry__issue_type=leak,
+                               enquiry__callback_best_time=best_time)
+    before = timezone.now()
+    result = services.callback_record(callback=callback, outcome=CallBackOutcome.NO_ANSWER, by=callcentre_user)
+    assert result.callback.status == CallBackStatus.SCHEDULED and result.callback.attempts == 1
+    assert result.callback.due_at >= before + timedelta(minutes=90)
+    assert list(CallBackAttempt.objects.filter(callback=callback).values_list("outcome", flat=True)) == ["no_answer"]
