@@ -20,11 +20,16 @@ gives a due time for any string. The rules, as a person means the words:
   by the rule above, then with 7 or 8 in the morning, then both in the first hour's half of the
   day, whichever first starts before it ends: "7-8" is 7-8 pm (one evening hour after work),
   "8-10" is 8-10 am, "10-2" is 10 am-2 pm, "5-9" is 5-8 pm.
-* "after X" runs to 8 pm, "before X" / "by X" / "till X" from 7 am; "after X" and "before Y" in
-  one text make one range. "at X" or a lone "Xpm" is the hour from X.
-* Named parts of the day: mornings 8-12, lunchtime 12-1:30, afternoons 12-5, evenings, after
-  work and tonight 5-8 pm. "not mornings", "not after 3", "not before 10" take those hours out.
-  Several windows ("mornings or after 5pm") are alternatives: the earliest that fits is used.
+* "after X" runs to 8 pm, "before X" / "by X" / "till X" from 7 am. "at X", a lone "Xpm" or
+  "4:30" is the hour from X.
+* Named parts of the day: mornings 8-12, lunchtime 12-1:30, afternoons 12-5, after school
+  3-8 pm, evenings, after work and tonight 5-8 pm.
+* Several windows narrow each other where they all meet ("evenings after 6" is 6-8 pm,
+  "after 9 but before 3" 9 am-3 pm, "lunchtime or afternoons" 12-1:30); where they do not meet
+  they are alternatives ("mornings or after 5pm"), the earliest that fits used. Either way the
+  call falls in every part of what was said that can hold at once.
+* "not mornings", "not between 12 and 1", "not at 3", "not after 3", "not before 10" take those
+  hours out of what was said, or out of the calling day when nothing else was.
 * Days: weekdays unless the words name days. "weekends", "Saturdays", "Mondays" and the like
   allow only those days, and a Saturday or Sunday the customer asked for is used with the same
   hours as a business day. "not Fridays", "except Mon" take days out. Public holidays are
@@ -106,11 +111,13 @@ def _clock_pattern(*, stated: bool = False) -> str:
 
 
 _CLOCK = _clock_pattern()
-_RANGE = re.compile(rf"(?:\bbetween |\bfrom )?{_CLOCK} ?(?:-|to|till|til|until|and) ?{_CLOCK}")
+# "not between 12 and 1", "not at 3", "not 5pm": hours taken out. ("not after 3" is rewritten.)
+_NOT = r"(?:\b(not|no|except|never|avoid|avoiding) (?:between |from |at |around )?)?"
+_RANGE = re.compile(rf"{_NOT}(?:\bbetween |\bfrom )?{_CLOCK} ?(?:-|to|till|til|until|and) ?{_CLOCK}")
 _AFTER = re.compile(rf"\b(?:after|from|since|past) {_CLOCK}")
 _BEFORE = re.compile(rf"\b(?:before|by|until|till|til|up to|upto) {_CLOCK}")
-_AT = re.compile(rf"\b(?:at|around|about|approx|approximately|say) {_CLOCK}")
-_STATED = re.compile(_clock_pattern(stated=True))  # a lone "5pm"
+_AT = re.compile(rf"{_NOT}\b(?:at|around|about|approx|approximately|say) {_CLOCK}")
+_STATED = re.compile(_NOT + _clock_pattern(stated=True))  # a lone "5pm"
 _WITH_MINUTES = re.compile(r"(?<![0-9a-z:.])([0-9]{1,2})[:.]([0-9]{2})()(?![0-9a-z:.])")  # a lone "4:30"
 _ONLY_AN_HOUR = re.compile(_CLOCK)  # the whole text "5"
 _NEGATION = r"(?:not|no|except|never|avoid(?:ing)?)(?: in| on| at| during)?(?: the)? "
@@ -273,6 +280,13 @@ def _union(windows: list[Window]) -> tuple[Window, ...]:
     return tuple(merged)
 
 
+def _meet_or_join(windows: list[Window]) -> tuple[Window, ...]:
+    """Where every window holds ("evenings after 6" is 6-8 pm); if they never meet, they are
+    alternatives ("mornings or after 5pm")."""
+    start, end = max(w[0] for w in windows), min(w[1] for w in windows)
+    return ((start, end),) if start < end else _union(windows)
+
+
 def _day_set(word: str) -> frozenset[int]:
     word = word.replace(" ", "")
     if word.startswith("weekend"):
@@ -323,39 +337,41 @@ def _read(words: str) -> BestTime:
         return BestTime(words=words)
     text, days, days_possible = _read_days(text)
     wanted: list[Window | None] = []
-    unwanted: list[Window] = []
-    said_a_time = False
+    unwanted: list[Window | None] = []
 
-    def take(pattern: re.Pattern, read) -> None:
-        nonlocal text, said_a_time
+    def take(pattern: re.Pattern, read, *, negatable: bool = False) -> None:
+        nonlocal text
         for match in list(pattern.finditer(text)):
-            said_a_time = True
-            wanted.append(read(match.groups()))
+            groups = match.groups()
+            negated, groups = (groups[0], groups[1:]) if negatable else (None, groups)
+            (unwanted if negated else wanted).append(read(groups))
             text = _blank(text, match)
 
-    take(_RANGE, _read_range)
-    afters, befores = list(_AFTER.finditer(text)), list(_BEFORE.finditer(text))
-    if len(afters) == 1 and len(befores) == 1:  # "after 9 but before 3": one range
-        said_a_time = True
-        wanted.append(_read_range(afters[0].groups() + befores[0].groups()))
-        text = _blank(_blank(text, afters[0]), befores[0])
+    def hour_from(groups) -> Window | None:
+        return _read_bound(groups, make=lambda t: (t, _hour_after(t)))
+
+    take(_RANGE, _read_range, negatable=True)
     take(_AFTER, lambda groups: _read_bound(groups, make=lambda t: (t, LATEST_CALL)))
     take(_BEFORE, lambda groups: _read_bound(groups, make=lambda t: (EARLIEST_CALL, t)))
-    take(_AT, lambda groups: _read_bound(groups, make=lambda t: (t, _hour_after(t))))
-    take(_STATED, lambda groups: _read_bound(groups, make=lambda t: (t, _hour_after(t))))
-    take(_WITH_MINUTES, lambda groups: _read_bound(groups, make=lambda t: (t, _hour_after(t))))
+    take(_AT, hour_from, negatable=True)
+    take(_STATED, hour_from, negatable=True)
+    take(_WITH_MINUTES, hour_from)
     if _ONLY_AN_HOUR.fullmatch(text.strip(" |")):
-        take(_ONLY_AN_HOUR, lambda groups: _read_bound(groups, make=lambda t: (t, _hour_after(t))))
+        take(_ONLY_AN_HOUR, hour_from)
     for pattern, start, end in _NAMED_WINDOWS:
         for match in pattern.finditer(text):
-            said_a_time = True
             (unwanted if match.group(1) else wanted).append((start, end))
-    found = [w for w in wanted if w is not None]
-    if unwanted and not found:  # "not mornings": the rest of the calling day
-        found = [(EARLIEST_CALL, LATEST_CALL)]
-    for window in unwanted:
-        found = _subtract(found, window)
-    windows = _union([w for w in map(_in_calling_day, found) if w is not None])
+    said_a_time = bool(wanted or unwanted)
+    possible = [w for w in map(_in_calling_day, filter(None, wanted)) if w is not None]
+    if possible:
+        windows = _meet_or_join(possible)
+    elif unwanted and not wanted:  # "not mornings": the rest of the calling day
+        windows = ((EARLIEST_CALL, LATEST_CALL),)
+    else:  # nothing said, or only what cannot be met ("after 9pm")
+        windows = ()
+    for window in filter(None, unwanted):
+        windows = _subtract(list(windows), window)
+    windows = _union(list(windows))
     if said_a_time:
         understood = bool(windows)
     else:

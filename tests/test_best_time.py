@@ -72,6 +72,13 @@ NOT_READ = ((), "weekdays", False)
     ("mornings or after 5pm", (("08:00-12:00", "17:00-20:00"), "weekdays", True)),
     ("not mornings", (("07:00-08:00", "12:00-20:00"), "weekdays", True)),
     ("not lunchtime", (("07:00-12:00", "13:30-20:00"), "weekdays", True)),
+    # Several windows narrow each other where they meet, else they are alternatives.
+    ("mornings before 10", (("08:00-10:00",), "weekdays", True)),
+    ("evenings after 6", (("18:00-20:00",), "weekdays", True)),
+    ("lunchtime or afternoons", (("12:00-13:30",), "weekdays", True)),
+    ("afternoons but not 2-3", (("12:00-14:00", "15:00-17:00"), "weekdays", True)),
+    ("not between 12 and 1", (("07:00-12:00", "13:00-20:00"), "weekdays", True)),
+    ("weekday evenings, not after 7", (("17:00-19:00",), "weekdays", True)),
     # Days.
     ("weekends", ((), WEEKEND, True)),
     ("weekend mornings", (("08:00-12:00",), WEEKEND, True)),
