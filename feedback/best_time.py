@@ -72,7 +72,7 @@ class BestTime:
 
     @property
     def summary(self) -> str:
-        """What the words were read as, for the caller ("Sat, Sun 8:00 am-12:00 pm")."""
+        """What the words were read as, for the caller ("Weekends, 8:00 am-12:00 pm")."""
         if not self.understood:
             return "Could not read as a time: due in business hours"
         if self.days == WEEKDAYS:
@@ -100,7 +100,6 @@ _NEGATED_DAYS = re.compile(
     rf"\b(?:not|no|except|excluding|any ?day but|anything but|never|avoid(?:ing)?)(?: on)?(?: an?| the)? {_DAY}\b"
     rf"(?:(?: ?,| or| and| nor| &| ?/) ?(?:on )?{_DAY}\b)*"
 )
-
 
 
 def _clock_pattern(*, stated: bool = False) -> str:
@@ -140,7 +139,7 @@ _NO_PREFERENCE = re.compile(
 # Words rewritten before reading, so each pattern above has one spelling to find.
 _REWRITES = (
     (re.compile(r"\s+"), " "),
-    (re.compile(r"a\.m\.?"), "am"), (re.compile(r"p\.m\.?"), "pm"),
+    (re.compile(r"(?<![a-z])a\.m\.?"), "am"), (re.compile(r"(?<![a-z])p\.m\.?"), "pm"),
     (re.compile(r"[–—‐‑]"), "-"),
     (re.compile(r"\bo'? ?clock\b"), ""),
     (re.compile(r"(?<=[0-9])ish\b"), ""),
