@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -19,6 +20,7 @@ from . import selectors, services, throttles, tokens
 from .enums import CallBackOutcome, CallBackStatus
 from .forms import FeedbackForm, RecordCallBackForm, StaffFeedbackForm, StatusLookupForm
 from .models import CallBack, FeedbackRequest
+from .scheduling import best_time_read
 
 # Staff pages ---------------------------------------------------------------------------------
 
@@ -30,6 +32,8 @@ def callback_queue(request):
     (keyset: the same cost on every page), with how many are due in all."""
     page = keyset_page(selectors.callback_queue(user=request.user), time_field="due_at", descending=False,
                        after=request.GET.get("after"), before=request.GET.get("before"))
+    for row in page.rows:  # the caller sees the customer's words, and whether they were read as a time
+        row.best_time_reading = best_time_read(row.best_time)
     return render(request, "feedback/callback_queue.html", {
         "callbacks": page.rows, "page": page, "upcoming": selectors.callback_upcoming_count(user=request.user),
     })
@@ -78,7 +82,8 @@ def callback_record(request, pk):
         else:
             done = recorded.callback
             if done.status == CallBackStatus.SCHEDULED:
-                messages.success(request, f"No answer recorded; next attempt due {done.due_at:%d/%m/%Y %H:%M}.")
+                due = timezone.localtime(done.due_at)
+                messages.success(request, f"No answer recorded; next attempt due {due:%d/%m/%Y %H:%M}.")
             else:
                 messages.success(request, f"Call-back recorded: {recorded.attempt.get_outcome_display().lower()}.")
             if recorded.attempt.outcome == CallBackOutcome.NOT_SATISFIED:
@@ -95,6 +100,7 @@ def callback_record(request, pk):
         permissions.may_reopen_job(callback.job, request.user),
         "complaint_url": _complaint_link(callback, last[-1].note) if not_satisfied else "",
         "latest_update": selectors.latest_customer_update(job=callback.job),
+        "best_time": best_time_read(callback.enquiry.callback_best_time),
     }
     return render(request, "feedback/callback_record.html", context, status=400 if form.errors else 200)
 

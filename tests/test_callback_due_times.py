@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from feedback.scheduling import best_time_window, callback_due_at
+from feedback.scheduling import best_time_read, callback_due_at
 
 NZ = ZoneInfo("Pacific/Auckland")
 
@@ -79,12 +79,61 @@ def test_callback_due_time_any_time_keeps_the_business_hours():
     ("mornings", ("08:00", "12:00")),
     ("after 5pm", ("17:00", "20:00")),
     ("after 3.30pm please", ("15:30", "20:00")),
-    ("before 9am", ("08:00", "09:00")),
+    ("before 9am", ("07:00", "09:00")),
     ("between 10 and 2", ("10:00", "14:00")),
     ("1-3pm", ("13:00", "15:00")),
     ("any time", None),
     ("", None),
 ])
 def test_best_time_text_is_read_as_a_window(text, window):
-    found = best_time_window(text)
-    assert (None if found is None else tuple(t.strftime("%H:%M") for t in found)) == window
+    found = best_time_read(text).windows
+    assert (tuple(t.strftime("%H:%M") for t in found[0]) if found else None) == window
+
+
+def test_callback_due_time_before_9am_is_rung_when_the_office_opens():
+    assert callback_due_at(completed_at=at(2026, 3, 4, 9, 30), best_time="before 9am") == at(2026, 3, 5, 8, 0)
+
+
+# Words that once read as an empty window and made the due time raise -----------------------------
+
+@pytest.mark.parametrize(("text", "completed", "due"), [
+    # "by 8" / "before 8": any time up to 8 pm, so business hours apply.
+    ("by 8", at(2026, 3, 4, 10, 15), at(2026, 3, 4, 11, 15)),
+    ("before 8", at(2026, 3, 4, 16, 30), at(2026, 3, 5, 8, 0)),
+    # "before 8am": the customer's own early hour, before the office opens.
+    ("before 8am", at(2026, 3, 4, 10, 0), at(2026, 3, 5, 7, 0)),
+    ("till 9", at(2026, 3, 4, 10, 0), at(2026, 3, 5, 8, 0)),
+    ("between 7 and 8pm", at(2026, 3, 4, 10, 0), at(2026, 3, 4, 19, 0)),
+    ("7-8", at(2026, 3, 4, 19, 30), at(2026, 3, 5, 19, 0)),
+])
+def test_callback_due_time_for_words_that_once_read_as_an_empty_window(text, completed, due):
+    assert callback_due_at(completed_at=completed, best_time=text) == due
+
+
+def test_callback_due_time_weekends_falls_on_saturday_in_business_hours():
+    # Wednesday 4 March 2026: the next Saturday is the 7th.
+    assert callback_due_at(completed_at=at(2026, 3, 4, 10, 0), best_time="weekends") == at(2026, 3, 7, 8, 0)
+
+
+def test_callback_due_time_saturday_evenings_is_rung_on_saturday_by_8pm():
+    assert callback_due_at(completed_at=at(2026, 3, 7, 18, 0), best_time="saturday evenings") == at(2026, 3, 7, 19, 0)
+    assert callback_due_at(completed_at=at(2026, 3, 7, 19, 30), best_time="saturday evenings") == at(2026, 3, 14, 17, 0)
+
+
+def test_callback_due_time_not_fridays_skips_friday():
+    # Thursday 5 March 2026 late: Friday the 6th is excluded, the weekend is not business days.
+    assert callback_due_at(completed_at=at(2026, 3, 5, 16, 30), best_time="not Fridays") == at(2026, 3, 9, 8, 0)
+
+
+def test_callback_due_time_asap_is_the_first_business_hours_moment():
+    assert callback_due_at(completed_at=at(2026, 3, 6, 16, 30), best_time="asap") == at(2026, 3, 9, 8, 0)
+
+
+def test_callback_due_time_unreadable_words_give_business_hours():
+    assert callback_due_at(completed_at=at(2026, 3, 4, 16, 30), best_time="ring my son Tom") == at(2026, 3, 5, 8, 0)
+    assert callback_due_at(completed_at=at(2026, 3, 4, 10, 0), best_time="after 9pm") == at(2026, 3, 4, 11, 0)
+
+
+def test_callback_due_time_weekends_skip_a_public_holiday_on_a_weekend():
+    # Saturday 26 December 2026 is Boxing Day; Sunday 27th is not a holiday.
+    assert callback_due_at(completed_at=at(2026, 12, 24, 12, 0), best_time="weekends") == at(2026, 12, 27, 8, 0)

@@ -336,3 +336,81 @@ def test_job_page_queries_do_not_grow_with_callbacks_and_feedback(completed, cou
             services.callback_record(callback=_due_now(callback), outcome=CallBackOutcome.NO_ANSWER,
                                      by=callcentre_user)
     assert count(one) == count(many)
+
+
+# A best time the scheduler once read as an empty window ----------------------------------------
+
+@pytest.mark.parametrize("best_time", ["by 8", "before 8", "before 8am", "till 9", "7-8", "call my wife"])
+def test_completing_a_job_schedules_a_callback_whatever_the_best_time_says(completed, best_time, settings):
+    job, [enquiry] = completed(best_time=best_time)
+    assert job.status == JobStatus.COMPLETED
+    callback = CallBack.objects.get(job=job)
+    assert callback.status == CallBackStatus.SCHEDULED and callback.enquiry == enquiry
+    assert callback.due_at >= job.completed_at + timedelta(minutes=settings.CALLBACK_DELAY_MINUTES)
+
+
+@pytest.mark.parametrize("best_time", ["by 8", "before 8"])
+def test_no_answer_on_a_callback_with_a_by_8_best_time_schedules_the_retry(council, suburb, leak, callcentre_user,
+                                                                             best_time, settings):
+    # Made by the factory, not by completing a job: this checks the retry alone.
+    settings.CALLBACK_RETRY_MINUTES = 90
+    callback = CallBackFactory(job__council=council, job__suburb=suburb, enquiry__issue_type=leak,
+                               enquiry__callback_best_time=best_time)
+    before = timezone.now()
+    result = services.callback_record(callback=callback, outcome=CallBackOutcome.NO_ANSWER, by=callcentre_user)
+    assert result.callback.status == CallBackStatus.SCHEDULED and result.callback.attempts == 1
+    assert result.callback.due_at >= before + timedelta(minutes=90)
+    assert list(CallBackAttempt.objects.filter(callback=callback).values_list("outcome", flat=True)) == ["no_answer"]
+
+
+# The customer's words, shown to the caller ------------------------------------------------------
+
+def test_callback_queue_shows_the_best_time_and_flags_words_that_are_not_a_time(council, suburb, leak,
+                                                                                callcentre_user, client_for):
+    read = CallBackFactory(job__council=council, job__suburb=suburb, enquiry__issue_type=leak,
+                           enquiry__callback_best_time="after 5pm", enquiry__description="Read leak")
+    unread = CallBackFactory(job__council=council, job__suburb=suburb, enquiry__issue_type=leak,
+                             enquiry__callback_best_time="ring my son Tom", enquiry__description="Unread leak")
+    page = client_for(callcentre_user).get("/callbacks/").content.decode()
+    assert "Best time: after 5pm" in page and "Best time: ring my son Tom" in page
+    assert page.count("Could not read as a time: due in business hours") == 1
+    row = page[page.index(unread.enquiry.reference) - 600:page.index(unread.enquiry.reference)]
+    assert "ring my son Tom" in row and "Could not read as a time" in row
+    assert read.enquiry.reference in page
+
+
+def test_record_callback_page_shows_the_words_and_how_they_were_read(council, suburb, leak, callcentre_user,
+                                                                     client_for):
+    client = client_for(callcentre_user)
+    read = CallBackFactory(job__council=council, job__suburb=suburb, enquiry__issue_type=leak,
+                           enquiry__callback_best_time="weekend mornings")
+    page = client.get(f"/callbacks/{read.pk}/").content.decode()
+    assert "Best time to call: “weekend mornings”" in page and "Read as: Weekends, 8:00 am-12:00 pm" in page
+    assert "Could not read as a time" not in page
+    unread = CallBackFactory(job__council=council, job__suburb=suburb, enquiry__issue_type=leak,
+                             enquiry__callback_best_time="after 9pm")
+    page = client.get(f"/callbacks/{unread.pk}/").content.decode()
+    assert "Best time to call: “after 9pm”" in page
+    assert "Could not read as a time: due in business hours" in page and "Read as" not in page
+
+
+@pytest.mark.parametrize("best_time", ["", "by 8"])
+def test_record_callback_no_answer_page_schedules_the_retry_and_says_when(council, suburb, leak, callcentre_user,
+                                                                          client_for, best_time):
+    callback = CallBackFactory(job__council=council, job__suburb=suburb, enquiry__issue_type=leak,
+                               enquiry__callback_best_time=best_time)
+    response = client_for(callcentre_user).post(f"/callbacks/{callback.pk}/", {
+        "attempts": 0, "outcome": CallBackOutcome.NO_ANSWER, "note": ""}, follow=True)
+    callback.refresh_from_db()
+    assert callback.attempts == 1 and callback.status == CallBackStatus.SCHEDULED
+    due = timezone.localtime(callback.due_at)
+    assert f"next attempt due {due:%d/%m/%Y %H:%M}." in response.content.decode()
+
+
+def test_callbacks_due_email_gives_each_customers_best_time(completed, council, callcentre_user):
+    type(callcentre_user).objects.filter(pk=callcentre_user.pk).update(email="cc@wcc.example")
+    job, _ = completed(best_time="between 7 and 8pm")
+    _due_now(CallBack.objects.get(job=job))
+    assert services.callbacks_notify_due() == 1
+    body = OutboxMessage.objects.get(recipient="cc@wcc.example").body
+    assert "best time to call: between 7 and 8pm" in body
