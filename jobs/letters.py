@@ -62,10 +62,6 @@ class SweepProgress:
     remaining: int
     stopped_early: bool
 
-    def as_dict(self) -> dict:
-        return {"rendered": self.rendered, "failed": self.failed, "remaining": self.remaining,
-                "stopped_early": self.stopped_early}
-
 
 def letter_render(*, letter_id: int) -> str:
     """Render one letter and store it once. Returns its status: ready, failed, or pending
@@ -173,17 +169,23 @@ def _write(letter_id: int, name: str, pdf: bytes, written: dict) -> None:
         private_file_replace(storage=storage, name=name, content=pdf)
     except Exception as exc:  # a full or read-only disk: the letter goes back to be made
         logger.exception("letter %s: the PDF could not be written", letter_id)
-        with transaction.atomic():
-            letter = _locked(letter_id)
-            if letter.status != LetterStatus.READY or letter.file.name != name:
-                return
-            letter.file.name = ""
-            letter.pages = 0
-            letter.rendered_at = None
-            letter.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            letter.status = LetterStatus.FAILED if letter.attempts >= LETTER_MAX_ATTEMPTS else LetterStatus.PENDING
-            letter.save(update_fields=["file", "pages", "rendered_at", "last_error", "status"])
-        written["status"] = letter.status
+        written["status"] = _unstore(letter_id, name, f"{type(exc).__name__}: {exc}")
+        if isinstance(exc, SoftTimeLimitExceeded):
+            raise  # the run is out of time: the sweep stops here
+
+
+def _unstore(letter_id: int, name: str, error: str) -> str:
+    with transaction.atomic():
+        letter = _locked(letter_id)
+        if letter.status != LetterStatus.READY or letter.file.name != name:
+            return letter.status
+        letter.file.name = ""
+        letter.pages = 0
+        letter.rendered_at = None
+        letter.last_error = error[:2000]
+        letter.status = LetterStatus.FAILED if letter.attempts >= LETTER_MAX_ATTEMPTS else LetterStatus.PENDING
+        letter.save(update_fields=["file", "pages", "rendered_at", "last_error", "status"])
+    return letter.status
 
 
 def _record_failure(letter_id: int, error: str) -> str:

@@ -1,3 +1,5 @@
+from dataclasses import asdict
+
 from celery import shared_task
 
 from . import letters
@@ -12,4 +14,4 @@ def letter_render(self, letter_id: int) -> str:
 @shared_task
 def letters_sweep() -> dict:
     """Periodic: letters the broker never delivered a task for, a batch that fits the time limit a run."""
-    return letters.letters_sweep().as_dict()
+    return asdict(letters.letters_sweep())

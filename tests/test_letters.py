@@ -252,3 +252,19 @@ def test_the_sweep_leaves_a_letter_another_worker_is_making(letter_job, casemana
     progress = letters.letters_sweep()
     assert (progress.rendered, progress.remaining) == (1, 1)
     assert Letter.objects.get(pk=busy.pk).attempts == 0 and Letter.objects.get(pk=free.pk).status == "ready"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_sweep_stops_cleanly_when_the_time_limit_comes_while_a_file_is_written(letter_job, casemanager_user,
+                                                                                  monkeypatch):
+    monkeypatch.setattr(letters, "_letter_pdf", _fast_pdf)
+    first, second = _pending_letters(letter_job, casemanager_user, 2)
+
+    def out_of_time(**kwargs):
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr(letters, "private_file_replace", out_of_time)
+    progress = letters.letters_sweep()
+    assert (progress.rendered, progress.remaining, progress.stopped_early) == (0, 2, True)
+    assert Letter.objects.get(pk=first.pk).status == LetterStatus.PENDING and not Letter.objects.get(pk=first.pk).file
+    assert Letter.objects.get(pk=second.pk).attempts == 0 and _stored_files() == []
