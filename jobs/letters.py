@@ -95,7 +95,7 @@ def letters_sweep(*, batch: int = LETTERS_SWEEP_BATCH, budget_seconds: float | N
                              remaining=_letters_due().count(), stopped_early=stopped_early)
     logger.info("letters sweep: %s rendered, %s failed, %s made elsewhere, %s remaining%s (%.1f s)",
                 progress.rendered, progress.failed, outcomes["made elsewhere"], progress.remaining,
-                "; stopped at its time budget" if stopped_early else "", _clock() - started)
+                "; stopped for time, the next run carries on" if stopped_early else "", _clock() - started)
     return progress
 
 
