@@ -15,6 +15,7 @@ import tempfile
 import time
 
 from django.db import transaction
+from django.test import TestCase
 from django.test.utils import override_settings
 from measure import Probe, Result, _client_for
 
@@ -149,7 +150,9 @@ def run(*, warmup: int, requests: int, heavy: bool = True, log=print) -> tuple[l
             letter = update.letter
             rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
             started = time.perf_counter()
-            status = customer_updates.letter_render(letter_id=letter.pk)
+            # The file is written once the letter's commit is done; here (nothing commits) at once.
+            with TestCase.captureOnCommitCallbacks(execute=True):
+                status = customer_updates.letter_render(letter_id=letter.pk)
             ms = (time.perf_counter() - started) * 1000
             rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
             letter.refresh_from_db()

@@ -1,9 +1,9 @@
 """Customer updates: who is owed one, logging one for one customer or for all of them, and the
-letters. Services (``*_log``, ``*_add``, ``letter_render``) and the selectors they need.
+letters. Services (``*_log``, ``*_add``) and the selectors they need.
 
 E-mail and SMS are outbox rows written in the update's transaction (``common.outbox``); a
 letter is a ``Letter`` row written in the same transaction and rendered by a task, swept
-again if the broker missed it.
+again if the broker missed it (``letters``: ``letter_render``, ``letters_sweep``).
 """
 
 from __future__ import annotations
@@ -16,10 +16,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Count, Min, Q, QuerySet
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts import permissions
@@ -30,12 +28,12 @@ from enquiries.enums import ContactChannel
 from enquiries.models import Customer
 
 from .due_dates import add_target
-from .enums import Complexity, JobEventKind, LetterStatus, UpdateReason
+from .enums import Complexity, JobEventKind, UpdateReason
+from .letters import LETTER_MAX_ATTEMPTS, letter_render, letters_sweep  # noqa: F401  (callers import them from here)
 from .models import CustomerUpdate, Job, JobEvent, Letter, UpdateOwed, UpdateRecipient
 
 logger = logging.getLogger(__name__)
 
-LETTER_MAX_ATTEMPTS = 3
 # A customer's preferred channel, when it cannot be used (no e-mail address, no phone), falls back in this order.
 FALLBACK = (ContactChannel.EMAIL, ContactChannel.SMS, ContactChannel.LETTER, ContactChannel.PHONE)
 
@@ -294,48 +292,3 @@ def _queue_letter(letter_id: int) -> None:
         task.delay(letter_id)
     except Exception as exc:  # broker down: the sweep renders it
         logger.warning("letter %s not queued (%s); the sweep will render it", letter_id, exc)
-
-
-def letter_render(*, letter_id: int) -> str:
-    """Render the letter PDF (a page per customer by letter). Safe to run twice: a ready letter is left alone."""
-    from weasyprint import HTML
-
-    with transaction.atomic():
-        letter = Letter.objects.select_for_update().select_related("job", "job__council", "job__suburb",
-                                                                   "update").get(pk=letter_id)
-        if letter.status != LetterStatus.PENDING:
-            return letter.status
-        recipients = list(letter.update.recipients.filter(channel=ContactChannel.LETTER)
-                          .select_related("customer").order_by("customer__name", "id"))
-        try:
-            html = render_to_string("jobs/letter.html", {
-                "letter": letter, "job": letter.job, "update": letter.update, "recipients": recipients,
-                "sender": settings.LETTER_FROM, "contact": settings.LETTER_CONTACT,
-            })
-            document = HTML(string=html).render()
-            pdf = document.write_pdf()
-        except Exception as exc:
-            letter.attempts += 1
-            letter.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            if letter.attempts >= LETTER_MAX_ATTEMPTS:
-                letter.status = LetterStatus.FAILED
-            letter.save(update_fields=["attempts", "last_error", "status"])
-            logger.exception("letter %s failed to render", letter_id)
-            return letter.status
-        letter.file.save(f"{letter.job.reference}-update-{letter.update_id}.pdf", ContentFile(pdf), save=False)
-        letter.pages = len(document.pages)
-        letter.status = LetterStatus.READY
-        letter.rendered_at = timezone.now()
-        letter.attempts += 1
-        letter.save(update_fields=["file", "pages", "status", "rendered_at", "attempts"])
-        return letter.status
-
-
-def letters_sweep() -> int:
-    """Render the letters whose task the broker missed (pending for more than a minute)."""
-    due = list(Letter.objects.filter(status=LetterStatus.PENDING,
-                                     created_at__lt=timezone.now() - timezone.timedelta(minutes=1))
-               .values_list("pk", flat=True)[:50])
-    for pk in due:
-        letter_render(letter_id=pk)
-    return len(due)

@@ -243,9 +243,10 @@ def test_the_sweep_renders_letters_the_broker_missed(job_with, council, casemana
     job = job_with(customers=[person])
     customer_updates.customer_update_log(job=job, by=casemanager_user, issue="x", message="y")
     letter = Letter.objects.get(job=job)
-    assert customer_updates.letters_sweep() == 0  # not yet a minute old: its own task has it
+    assert customer_updates.letters_sweep().rendered == 0  # not yet a minute old: its own task has it
     Letter.objects.filter(pk=letter.pk).update(created_at=timezone.now() - timedelta(minutes=2))
-    assert customer_updates.letters_sweep() == 1
+    progress = customer_updates.letters_sweep()
+    assert (progress.rendered, progress.remaining) == (1, 0)
     letter.refresh_from_db()
     assert letter.status == LetterStatus.READY
 
