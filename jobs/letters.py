@@ -131,13 +131,13 @@ def _render(letter_id: int) -> tuple[str, str]:
 
 def _letter_pdf(*, letter: Letter, recipients: list) -> tuple[bytes, int]:
     """The PDF and its page count."""
-    from weasyprint import HTML
+    from common.pdf import pdf_html  # WeasyPrint loads only where a letter is drawn
 
     html = render_to_string("jobs/letter.html", {
         "letter": letter, "job": letter.job, "update": letter.update, "recipients": recipients,
         "sender": settings.LETTER_FROM, "contact": settings.LETTER_CONTACT,
     })
-    document = HTML(string=html).render()
+    document = pdf_html(html).render()
     return document.write_pdf(), len(document.pages)
 
 
