@@ -42,3 +42,56 @@ def client_address(request) -> str:
         return _address(request)
     except Exception:  # noqa: BLE001 - a log line must never fail the request
         return request.META.get("REMOTE_ADDR", "")
+
+
+# The status look-up: failed guesses are limited per client and reference, with a back-off ----------
+#
+# A limit per reference alone lets a stranger lock the customer out of their own job's status by
+# guessing wrong on purpose. So wrong guesses count per client address *and* reference: past
+# STATUS_LOOKUPS_PER_REFERENCE, that client waits for that reference, twice as long each time it
+# is refused again (up to a day). Other clients, the customer among them, are not held up. Wrong
+# guesses at one reference from many addresses are logged as a warning, never a block.
+
+BACKOFF_FIRST_SECONDS = 15 * 60
+BACKOFF_LONGEST_SECONDS = 24 * 60 * 60
+SPREAD_WARNING_AT = 20  # wrong guesses at one reference within the hour, from any address
+
+
+def _pair(request, reference: str) -> str:
+    return f"{_address(request)}|{reference}"
+
+
+def status_lookup_waiting(request, reference: str) -> bool:
+    """Is this client still waiting out a back-off for this reference?"""
+    from django.core.cache import cache
+
+    return bool(cache.get(f"status-wait:{_pair(request, reference)}"))
+
+
+def status_lookup_failed(request, reference: str) -> None:
+    """Count a wrong guess; past the limit, start (or double) this client's wait for this reference."""
+    from django.core.cache import cache
+    from django_ratelimit.core import get_usage
+
+    pair = _pair(request, reference)
+    usage = get_usage(request, group="status-reference", key=lambda _g, _r: pair,
+                      rate=settings.STATUS_LOOKUPS_PER_REFERENCE, method=is_ratelimited.ALL, increment=True)
+    if usage is not None and usage["count"] >= usage["limit"]:
+        level = cache.get(f"status-level:{pair}", 0)
+        wait = min(BACKOFF_FIRST_SECONDS * 2 ** level, BACKOFF_LONGEST_SECONDS)
+        cache.set(f"status-wait:{pair}", 1, wait)
+        cache.set(f"status-level:{pair}", level + 1, BACKOFF_LONGEST_SECONDS)
+        logger.warning("status lookup back-off: reference=%s address=%s wait=%ss", reference[:20],
+                       client_address(request), wait)
+    spread = get_usage(request, group="status-reference-any", key=lambda _g, _r: reference, rate="1000/h",
+                       method=is_ratelimited.ALL, increment=True)
+    if spread is not None and spread["count"] == SPREAD_WARNING_AT:
+        logger.warning("status lookup: %s wrong guesses at reference=%s within the hour, from several addresses",
+                       SPREAD_WARNING_AT, reference[:20])
+
+
+def status_lookup_succeeded(request, reference: str) -> None:
+    """The right contact detail: this client's back-off for this reference starts again from nothing."""
+    from django.core.cache import cache
+
+    cache.delete(f"status-level:{_pair(request, reference)}")

@@ -159,8 +159,10 @@ REFUSED_STATUS = {tokens.UNKNOWN: 404, tokens.EXPIRED: 410, tokens.USED: 410}
 
 
 def _give(request, check: tokens.LinkCheck, *, throttle_value: str):
-    if throttles.address_limited(request, group="feedback-address") or throttles.value_limited(
-            request, group="feedback-link", value=throttle_value, rate=settings.FEEDBACK_RATE_PER_LINK):
+    # Per link, submissions are counted, not page views: reading the form again costs the customer nothing.
+    if throttles.address_limited(request, group="feedback-address") or (request.method == "POST" and
+            throttles.value_limited(request, group="feedback-link", value=throttle_value,
+                                    rate=settings.FEEDBACK_RATE_PER_LINK)):
         return _throttled(request)
     if check.state != tokens.VALID:
         return render(request, "feedback/public/link_refused.html", {"state": check.state},
@@ -214,13 +216,16 @@ def status_page(request):
     if request.method == "POST" and form.is_valid():
         reference = form.cleaned_data["reference"].strip().upper()
         if throttles.address_limited(request, group="status-lookup", rate=settings.STATUS_LOOKUPS_PER_ADDRESS) or \
-                throttles.value_limited(request, group="status-reference", value=reference,
-                                        rate=settings.STATUS_LOOKUPS_PER_REFERENCE):
+                throttles.status_lookup_waiting(request, reference):
             throttles.logger.warning("status lookup throttled: reference=%s address=%s", reference[:20],
                                      throttles.client_address(request))
             return _throttled(request)
         status = selectors.public_status(reference=reference, contact=form.cleaned_data["contact"])
         not_found = status is None
+        if not_found:
+            throttles.status_lookup_failed(request, reference)
+        else:
+            throttles.status_lookup_succeeded(request, reference)
         form = StatusLookupForm(initial={"reference": reference})  # the contact detail is never echoed
         throttles.logger.info("status lookup: reference=%s found=%s address=%s", reference[:20], not not_found,
                               throttles.client_address(request))

@@ -191,11 +191,19 @@ def test_feedback_link_is_rate_limited_per_link_and_per_address(closed, client, 
     settings.PUBLIC_PAGE_RATE_PER_ADDRESS = "1000/m"
     job, _ = closed()
     path = _link_path(FeedbackRequest.objects.get(job=job))
-    assert [client.get(path).status_code for _ in range(4)] == [200, 200, 200, 429]
+    assert [client.post(path, {}).status_code for _ in range(4)][-1] == 429
     settings.PUBLIC_PAGE_RATE_PER_ADDRESS = "2/m"
     assert client.get("/f/ABCDEFGHJK/", REMOTE_ADDR="203.0.113.9").status_code == 404
     assert client.get("/f/ABCDEFGHJM/", REMOTE_ADDR="203.0.113.9").status_code == 404
     assert client.get("/f/ABCDEFGHJN/", REMOTE_ADDR="203.0.113.9").status_code == 429
+
+
+def test_feedback_link_counts_submissions_not_page_views(closed, client, settings):
+    settings.FEEDBACK_RATE_PER_LINK = "3/h"
+    settings.PUBLIC_PAGE_RATE_PER_ADDRESS = "1000/m"
+    job, _ = closed()
+    path = _link_path(FeedbackRequest.objects.get(job=job))
+    assert {client.get(path).status_code for _ in range(15)} == {200}
 
 
 # By phone ------------------------------------------------------------------------------------

@@ -95,6 +95,33 @@ def test_status_page_brute_force_stops_at_the_rate_limit_and_is_logged(client, e
     assert any("throttled" in line and enquiry_on_job.reference in line for line in lines)
 
 
+def test_a_strangers_wrong_guesses_do_not_block_the_customers_own_lookup(client, enquiry_on_job, settings):
+    settings.STATUS_LOOKUPS_PER_REFERENCE = "5/15m"
+    stranger = {"REMOTE_ADDR": "198.51.100.66"}
+    answers = [client.post("/status/", {"reference": enquiry_on_job.reference, "contact": f"{n:04d}"},
+                           **stranger).status_code for n in range(20)]
+    assert answers == [200] * 5 + [429] * 15
+    response = client.post("/status/", {"reference": enquiry_on_job.reference, "contact": "0142"},
+                           REMOTE_ADDR="203.0.113.50")
+    assert response.status_code == 200 and f"{enquiry_on_job.reference}: Manage" in response.content.decode()
+
+
+def test_status_page_back_off_doubles_for_a_client_that_keeps_guessing(client, enquiry_on_job, settings, caplog):
+    from django.core.cache import cache
+
+    settings.STATUS_LOOKUPS_PER_REFERENCE = "2/15m"
+    caplog.set_level(logging.WARNING, logger="feedback.public")
+    reference = enquiry_on_job.reference
+    for n in range(2):
+        client.post("/status/", {"reference": reference, "contact": f"{n:04d}"})
+    assert client.post("/status/", {"reference": reference, "contact": "0142"}).status_code == 429
+    cache.delete(f"status-wait:127.0.0.1|{reference}")  # the first wait has passed
+    assert client.post("/status/", {"reference": reference, "contact": "9999"}).status_code == 200
+    assert client.post("/status/", {"reference": reference, "contact": "0142"}).status_code == 429
+    waits = [r.getMessage().rsplit("wait=", 1)[1] for r in caplog.records if "back-off" in r.getMessage()]
+    assert waits == ["900s", "1800s"]
+
+
 def test_status_page_limits_one_address_across_references(client, enquiry_on_job, settings):
     settings.STATUS_LOOKUPS_PER_ADDRESS = "3/15m"
     for n in range(3):
