@@ -100,3 +100,41 @@ def get_backend(backend: str | None = None, **kwargs) -> BaseSMSBackend:
 def send_sms(*, to: str, body: str, backend: str | None = None) -> int:
     """Send one text now. Only the outbox's delivery calls this; everything else queues."""
     return get_backend(backend).send_messages([SMSMessage(to=to, body=body)])
+
+
+# How long a text is, as a phone network counts it -------------------------------------------------
+#
+# A text is sent in the GSM 7-bit alphabet when every character is in it (160 characters in one
+# message, 153 in each part of a longer one; a few characters take two places), and otherwise as
+# UCS-2 (70, or 67 a part). One macron ("Tūhoe") switches the whole text to UCS-2. The same rules
+# run in the browser as staff type (static/js/site.js, ``smsParts``).
+
+GSM_BASIC = ("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+             "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà")
+GSM_EXTENDED = "^{}\\[~]|€\f"
+SMS_WARN_SEGMENTS = 3
+
+
+@dataclass(frozen=True)
+class SMSParts:
+    encoding: str  # "GSM-7" or "UCS-2"
+    units: int  # septets (GSM-7, an extended character counts two) or UTF-16 code units (UCS-2)
+    segments: int
+    per_segment: int
+
+    @property
+    def too_long(self) -> bool:
+        return self.segments > SMS_WARN_SEGMENTS
+
+
+def sms_parts(text: str) -> SMSParts:
+    """How many messages ``text`` is sent as, and in which encoding."""
+    if all(ch in GSM_BASIC or ch in GSM_EXTENDED for ch in text):
+        units = sum(2 if ch in GSM_EXTENDED else 1 for ch in text)
+        single, multi, encoding = 160, 153, "GSM-7"
+    else:
+        units = len(text.encode("utf-16-le")) // 2
+        single, multi, encoding = 70, 67, "UCS-2"
+    if units <= single:
+        return SMSParts(encoding, units, 1 if units else 0, single)
+    return SMSParts(encoding, units, -(-units // multi), multi)

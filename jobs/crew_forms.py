@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from enquiries.enums import ContactChannel
 from enquiries.privacy import customer_contact
 
-from .customer_updates import PREFERRED, job_customers, update_prefill
+from .customer_updates import PREFERRED, channel_plan, job_customers, sms_affixes, update_prefill
 from .enums import Complexity, VariationKind, Weather
 from .forms import JobActionForm
 from .models import FaultType, FloodingEvent, ResolutionCode
@@ -214,6 +214,10 @@ class CustomerUpdateForm(JobActionForm):
         self.fields["recipients"].choices = [(self.ALL, f"Every customer on the job ({len(customers)})")] + [
             (str(c.pk), customer_contact(user=user, record=job, customer=c).name if user is not None else c.name)
             for c in customers]
+        self.fields["channel"].help_text = self._plan_text(customers, user)
+        prefix, suffix = sms_affixes(job)
+        # The counter in the browser (static/js/site.js) counts the text as it will be sent.
+        self.fields["message"].widget.attrs.update({"data-sms-prefix": prefix, "data-sms-suffix": suffix})
         if not self.is_bound:
             prefill = update_prefill(job=job)
             self.initial.setdefault("recipients", str(customer_id) if customer_id else self.ALL)
@@ -221,6 +225,19 @@ class CustomerUpdateForm(JobActionForm):
             self.initial.setdefault("complexity", prefill.complexity)
             self.initial.setdefault("expected_completion_at", prefill.expected_completion_at)
             self.initial.setdefault("message", prefill.message)
+
+    def _plan_text(self, customers, user) -> str:
+        """Before sending: whose preferred channel cannot reach them, and what they get instead."""
+        def name(customer):
+            return customer_contact(user=user, record=self.job, customer=customer).name if user else customer.name
+
+        instead = [f"{name(p.customer)} prefers {ContactChannel(p.wanted).label.lower()} but has {p.why_not}: "
+                   f"{ContactChannel(p.channel).label.lower()} instead"
+                   for p in channel_plan(customers) if p.why_not]
+        if not instead:
+            return "With each customer's preferred channel, everyone gets it the way they asked."
+        return ("With each customer's preferred channel: " + "; ".join(instead[:5])
+                + (f"; and {len(instead) - 5} more" if len(instead) > 5 else "") + ".")
 
     def service_kwargs(self) -> dict:
         data = self.cleaned_data

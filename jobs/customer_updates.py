@@ -12,6 +12,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -35,6 +36,7 @@ from .models import CustomerUpdate, Job, JobEvent, Letter, UpdateOwed, UpdateRec
 logger = logging.getLogger(__name__)
 
 # A customer's preferred channel, when it cannot be used (no e-mail address, no phone), falls back in this order.
+PREFERRED = "preferred"
 FALLBACK = (ContactChannel.EMAIL, ContactChannel.SMS, ContactChannel.LETTER, ContactChannel.PHONE)
 
 
@@ -162,21 +164,77 @@ def updates_owed_add(*, job: Job, reason: str, variation=None, now=None) -> int:
     return len(customer_ids)
 
 
+def _is_mobile(phone: str) -> bool:
+    """Only a mobile takes a text: a landline or an 0800 number never receives it."""
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(phone or "", "NZ")
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.number_type(number) in (phonenumbers.PhoneNumberType.MOBILE,
+                                                phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+
+
+def _unusable(customer: Customer, channel: str) -> str:
+    """Why ``channel`` cannot reach this customer ('' when it can)."""
+    return {
+        ContactChannel.EMAIL: "" if customer.email else "no e-mail address",
+        ContactChannel.SMS: "" if _is_mobile(customer.phone) else
+        ("no mobile number" if not customer.phone else "their phone is not a mobile"),
+        ContactChannel.LETTER: "" if customer.postal_address.strip() else "no postal address",
+        ContactChannel.PHONE: "" if (customer.phone_digits or customer.phone) else "no phone number",
+        ContactChannel.FACE_TO_FACE: "",
+    }.get(channel, "not a channel")
+
+
+def usable_channels(customer: Customer) -> list[str]:
+    return [channel for channel in ContactChannel.values if not _unusable(customer, channel)]
+
+
 def channel_for(customer: Customer, wanted: str) -> str:
-    """The channel an update to this customer goes by: the wanted one if it can be used."""
-    usable = {
-        ContactChannel.EMAIL: bool(customer.email),
-        ContactChannel.SMS: bool(customer.phone_digits or customer.phone),
-        ContactChannel.LETTER: bool(customer.postal_address.strip()),
-        ContactChannel.PHONE: bool(customer.phone_digits or customer.phone),
-        ContactChannel.FACE_TO_FACE: True,
-    }
-    if usable.get(wanted):
+    """The channel an update to this customer goes by: the wanted one if it can be used, else the
+    first that can (said on the form before sending and on the timeline: see ``channel_plan``)."""
+    if not _unusable(customer, wanted):
         return wanted
     for channel in FALLBACK:
-        if usable[channel]:
+        if not _unusable(customer, channel):
             return channel
     return ContactChannel.FACE_TO_FACE
+
+
+@dataclass(frozen=True)
+class ChannelPlan:
+    customer: Customer
+    wanted: str
+    channel: str
+    why_not: str  # why the wanted channel cannot be used ('' when it is)
+
+
+def channel_plan(customers: Iterable[Customer], channel: str = PREFERRED) -> list[ChannelPlan]:
+    """How each customer would be reached: their preferred channel (or the one chosen), or, when
+    that cannot reach them, the one that will, with why."""
+    plans = []
+    for customer in customers:
+        wanted = customer.preferred_channel if channel == PREFERRED else channel
+        plans.append(ChannelPlan(customer, wanted, channel_for(customer, wanted), _unusable(customer, wanted)))
+    return plans
+
+
+def _label(channel: str) -> str:
+    return ContactChannel(channel).label.lower()
+
+
+def channel_refusal(plans: list[ChannelPlan], names) -> str:
+    """The message for a chosen channel that cannot reach everyone: who, why, and what would."""
+    missing = [p for p in plans if p.why_not]
+    working = [c for c in ContactChannel.values
+               if all(not _unusable(p.customer, c) for p in plans)]
+    who = "; ".join(f"{names(p.customer)}: {p.why_not}" for p in missing[:5])
+    more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+    offer = ", ".join(_label(c) for c in working)
+    return (f"{ContactChannel(missing[0].wanted).label} cannot reach {len(missing)} of the customers chosen "
+            f"({who}{more}). Channels that reach all of them: {offer}; or choose each customer's preferred channel.")
 
 
 def _address(customer: Customer, channel: str) -> str:
@@ -187,9 +245,6 @@ def _address(customer: Customer, channel: str) -> str:
     if channel == ContactChannel.LETTER:
         return customer.postal_address.strip()
     return ""
-
-
-PREFERRED = "preferred"
 
 
 def customer_update_log(
@@ -231,6 +286,11 @@ def customer_update_log(
                 raise ValidationError({"customer": "That customer is not on this job."})
         if not chosen:
             raise ValidationError({"customer": "There is no customer on this job to update."})
+        plans = channel_plan(chosen, channel)
+        if channel != PREFERRED and any(p.why_not for p in plans):
+            # The channel staff chose is the one customers get, or staff are told: never silently another.
+            names = partial(_name_for, user=actor, job=locked)
+            raise ValidationError({"channel": channel_refusal(plans, names)})
         now = timezone.now()
         owed_reason = reason or _owed_reason(locked)
         update = CustomerUpdate.objects.create(
@@ -239,11 +299,9 @@ def customer_update_log(
             message=message.strip(), to_everyone=customers is None, recipient_count=len(chosen),
         )
         recipients = UpdateRecipient.objects.bulk_create([
-            UpdateRecipient(update=update, customer=customer,
-                            channel=(c := channel_for(customer, customer.preferred_channel if channel == PREFERRED
-                                                      else channel)),
-                            address=_address(customer, c)[:300])
-            for customer in chosen
+            UpdateRecipient(update=update, customer=plan.customer, channel=plan.channel,
+                            address=_address(plan.customer, plan.channel)[:300])
+            for plan in plans
         ])
         if any(r.pk is None for r in recipients):  # a database that does not return keys from bulk inserts
             recipients = list(update.recipients.select_related("customer").order_by("id"))
@@ -265,12 +323,22 @@ def customer_update_log(
             counts[recipient.get_channel_display()] = counts.get(recipient.get_channel_display(), 0) + 1
         by_channel = ", ".join(f"{n} by {label.lower()}" for label, n in sorted(counts.items()))
         who = "every customer" if customers is None else ", ".join(c.name for c in chosen[:3])
+        fallbacks = [f"preferred {_label(p.wanted)} had {p.why_not}, so {_label(p.channel)}"
+                     for p in plans if p.why_not]
+        instead = f"; {len(fallbacks)} not by their preferred channel: {'; '.join(fallbacks[:5])}" if fallbacks else ""
         JobEvent.objects.create(
             job=locked, kind=JobEventKind.CUSTOMER_UPDATE, at=now, by=actor,
-            text=f"Update to {who} ({len(chosen)}: {by_channel}){f'; {cleared} owed cleared' if cleared else ''}"
-                 f". {message.strip()[:300]}",
+            text=f"Update to {who} ({len(chosen)}: {by_channel}{instead})"
+                 f"{f'; {cleared} owed cleared' if cleared else ''}. {message.strip()[:300]}",
         )
     return update
+
+
+def _name_for(customer: Customer, *, user, job: Job) -> str:
+    """A customer's name as this user may see it (a crew sees only the site contact's)."""
+    from enquiries.privacy import customer_contact
+
+    return customer_contact(user=user, record=job, customer=customer).name
 
 
 def _owed_reason(job: Job) -> str:
@@ -278,11 +346,17 @@ def _owed_reason(job: Job) -> str:
     return open_owed.reason if open_owed else UpdateReason.OTHER
 
 
+def sms_affixes(job: Job) -> tuple[str, str]:
+    """What every customer-update text carries around the message: the reference first, the
+    status page's link last (the form's counter counts them too)."""
+    return f"{job.reference}: ", f" Status: {settings.SITE_URL.rstrip('/')}/status/"
+
+
 def _sms_text(job: Job, message: str) -> str:
-    """An SMS is short: the reference and the first part of the message."""
-    text = " ".join(message.split())
-    prefix = f"{job.reference}: "
-    return prefix + (text if len(prefix) + len(text) <= 320 else text[: 317 - len(prefix)] + "...")
+    """The whole message, never cut mid-sentence: a long update goes as several parts (the form
+    counts them as staff type and warns past three), with the status link at the end."""
+    prefix, suffix = sms_affixes(job)
+    return prefix + " ".join(message.split()) + suffix
 
 
 def _queue_letter(letter_id: int) -> None:

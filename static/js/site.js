@@ -43,6 +43,54 @@
     });
   }
 
+  // How many texts a message is sent as, counted as the network counts it (the same rules as
+  // common/sms.py sms_parts): GSM 7-bit, 160 in one text or 153 a part, a few characters taking
+  // two places; one character outside it (a macron: "Tūhoe") makes it UCS-2, 70 or 67 a part.
+  var GSM_BASIC = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\u001bÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?" +
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
+  var GSM_EXTENDED = "^{}\\[~]|€\f";
+
+  function smsParts(text) {
+    var gsm = true, units = 0, i;
+    for (i = 0; i < text.length; i++) {
+      var ch = text.charAt(i);
+      if (GSM_EXTENDED.indexOf(ch) >= 0) units += 2;
+      else if (GSM_BASIC.indexOf(ch) >= 0) units += 1;
+      else { gsm = false; break; }
+    }
+    if (!gsm) units = text.length;  // UTF-16 code units, as UCS-2 counts them
+    var single = gsm ? 160 : 70, multi = gsm ? 153 : 67;
+    var segments = units === 0 ? 0 : (units <= single ? 1 : Math.ceil(units / multi));
+    return { encoding: gsm ? "GSM-7" : "UCS-2", units: units, segments: segments };
+  }
+  window.smsParts = smsParts;
+
+  function setUpSmsCounters(root) {
+    (root || document).querySelectorAll("textarea[data-sms-prefix]").forEach(function (field) {
+      if (field.hasAttribute("data-sms-counted")) return;
+      field.setAttribute("data-sms-counted", "");
+      var counter = document.createElement("div");
+      counter.className = "form-text sms-counter";
+      counter.id = field.id + "-sms";
+      counter.setAttribute("aria-live", "polite");
+      field.insertAdjacentElement("afterend", counter);
+      var described = field.getAttribute("aria-describedby");
+      field.setAttribute("aria-describedby", (described ? described + " " : "") + counter.id);
+      var update = function () {
+        var body = field.value.split(/\s+/).filter(Boolean).join(" ");
+        var parts = smsParts(field.getAttribute("data-sms-prefix") + body + field.getAttribute("data-sms-suffix"));
+        var text = "As a text: " + parts.units + " characters, " + parts.segments + " text" +
+          (parts.segments === 1 ? "" : "s") + (parts.encoding === "UCS-2" ?
+            " (a character such as a macron makes each text hold 70, or 67 when split)" : "") + ".";
+        if (parts.segments > 3) text += " Longer than 3 texts: shorten it if you can; it is sent whole.";
+        counter.textContent = text;
+        counter.classList.toggle("text-danger", parts.segments > 3);
+      };
+      field.addEventListener("input", update);
+      update();
+    });
+  }
+
   // Customer lookup: arrows move the highlight, Enter picks it, Escape closes the list.
   function matches() { return Array.prototype.slice.call(document.querySelectorAll("#customer-results .customer-match")); }
 
@@ -180,6 +228,7 @@
     toggleCallbackTime();
     toggleBackdateReason();
     setUpCounters(document);
+    setUpSmsCounters(document);
     var errors = $("form-errors");
     var confirmation = document.querySelector(".reference-alert");
     if (errors) errors.focus();
