@@ -91,6 +91,98 @@
     });
   }
 
+  // Nothing typed is lost when a session ends: a form sent is kept in this tab's sessionStorage
+  // until the next page; when the server sends the user to log in first, it brings them back to
+  // the form with ?draft=restore (accounts/decorators.py) and what they typed is put back. Any
+  // other page load forgets every kept form (personal data does not linger), and so does logging out.
+  var DRAFT = "draft:";
+  var DRAFT_MAX_AGE_MS = 12 * 60 * 60 * 1000;
+  var KEPT_TYPES = /^(text|search|tel|email|number|date|datetime-local|time|url|checkbox|radio)$/;
+
+  function draftKey(form) {
+    return DRAFT + location.pathname + "|" + (form.getAttribute("action") || location.pathname);
+  }
+
+  function draftable(form) {
+    var action = form.getAttribute("action") || location.pathname;
+    return (form.method || "").toLowerCase() === "post" && !form.hasAttribute("data-no-draft") &&
+      action.indexOf("/accounts/") === -1;
+  }
+
+  function draftFields(form) {
+    return Array.prototype.filter.call(form.elements, function (field) {
+      if (!field.name || field.disabled) return false;
+      if (field.tagName === "TEXTAREA" || field.tagName === "SELECT") return true;
+      return field.tagName === "INPUT" && KEPT_TYPES.test(field.type);
+    });
+  }
+
+  function draftForget() {
+    for (var i = sessionStorage.length - 1; i >= 0; i--) {
+      var key = sessionStorage.key(i);
+      if (key && key.indexOf(DRAFT) === 0) sessionStorage.removeItem(key);
+    }
+  }
+
+  function draftSave(form) {
+    var values = draftFields(form).map(function (field) {
+      if (field.type === "checkbox" || field.type === "radio") return [field.name, field.value, field.checked];
+      if (field.tagName === "SELECT" && field.multiple) {
+        return [field.name, Array.prototype.filter.call(field.options, function (o) { return o.selected; })
+          .map(function (o) { return o.value; })];
+      }
+      return [field.name, field.value];
+    });
+    try { sessionStorage.setItem(draftKey(form), JSON.stringify({ at: Date.now(), values: values })); } catch (e) {}
+  }
+
+  function draftRestore(form) {
+    var kept;
+    try { kept = JSON.parse(sessionStorage.getItem(draftKey(form)) || "null"); } catch (e) { kept = null; }
+    if (!kept || Date.now() - kept.at > DRAFT_MAX_AGE_MS) return false;
+    var fields = draftFields(form);
+    kept.values.forEach(function (entry) {
+      fields.forEach(function (field) {
+        if (field.name !== entry[0]) return;
+        if (field.type === "checkbox" || field.type === "radio") {
+          if (field.value === entry[1]) field.checked = entry[2];
+        } else if (field.tagName === "SELECT" && field.multiple) {
+          Array.prototype.forEach.call(field.options, function (o) { o.selected = entry[1].indexOf(o.value) >= 0; });
+        } else {
+          field.value = entry[1];
+        }
+        field.dispatchEvent(new Event("change", { bubbles: true }));
+      });
+    });
+    var notice = document.createElement("div");
+    notice.className = "alert alert-warning draft-restored";
+    notice.setAttribute("role", "status");
+    notice.setAttribute("tabindex", "-1");
+    notice.textContent = "You were signed out before this was sent, so it was not saved. What you typed is back: " +
+      "check it and send it again.";
+    form.insertAdjacentElement("beforebegin", notice);
+    notice.focus();
+    return true;
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if ((form.getAttribute("action") || "").indexOf("/accounts/logout") === 0) { draftForget(); return; }
+    if (draftable(form)) draftSave(form);
+  }, true);
+
+  function draftsOnLoad() {
+    var params = new URLSearchParams(location.search);
+    if (location.pathname.indexOf("/accounts/login") === 0) return; // on the way back to the form
+    if (params.get("draft") === "restore") {
+      document.querySelectorAll("form").forEach(function (form) { if (draftable(form)) draftRestore(form); });
+      params.delete("draft");
+      var query = params.toString();
+      history.replaceState(null, "", location.pathname + (query ? "?" + query : "") + location.hash);
+    }
+    draftForget();
+  }
+
   // Customer lookup: arrows move the highlight, Enter picks it, Escape closes the list.
   function matches() { return Array.prototype.slice.call(document.querySelectorAll("#customer-results .customer-match")); }
 
@@ -130,7 +222,13 @@
         target.removeAttribute("aria-activedescendant");
       } else if (event.key === "Enter") {
         event.preventDefault(); // never submits the half-filled enquiry
-        if (at >= 0 && all[at]) all[at].click();
+        if (at >= 0 && all[at]) {
+          all[at].click();
+          // Focus moves on now, not when the customer's details arrive: what the operator types
+          // straight after Enter belongs to the address, never back in the lookup.
+          var address = $("id_street_address");
+          if (address) address.focus();
+        }
       }
       return;
     }
@@ -220,7 +318,10 @@
       if (query) query.removeAttribute("aria-activedescendant");
       setUpCounters($("customer-fields"));
       var next = $("id_street_address");
-      if (next) next.focus();
+      var typing = document.activeElement;
+      // Only when focus is not already on its way (a click rather than Enter), and never away from typing.
+      if (next && (!typing || typing === document.body || typing.id === "customer-query" ||
+                   (typing.closest && typing.closest("#customer-results")))) next.focus();
     }
   });
 
@@ -229,6 +330,7 @@
     toggleBackdateReason();
     setUpCounters(document);
     setUpSmsCounters(document);
+    draftsOnLoad();
     var errors = $("form-errors");
     var confirmation = document.querySelector(".reference-alert");
     if (errors) errors.focus();
