@@ -26,6 +26,7 @@ from enquiries.text import street_key
 
 from . import states
 from .enums import CancelReason, Complexity, JobEventKind, JobSource, JobStatus, UpdateReason, VariationKind, Weather
+from .links import completed_hooks_again, link_refusal
 from .models import (
     Assessment,
     Classification,
@@ -309,30 +310,10 @@ def enquiry_link_to_job(*, enquiry: Enquiry, job: Job, by, expected_version: int
                 # An earlier notification moves the KPI clock (and, unless reopened, the due dates).
                 locked_job.move_notification(locked_enquiry.received_at, _targets(locked_job))
             _save(locked_job, by)
-            _completed_hooks_again(locked_job, by=by)
+            completed_hooks_again(locked_job, by=by)
             return locked_job
     except ConcurrentTransition as exc:
         raise JobChanged(Job.objects.get(pk=job.pk)) from exc
-
-
-def link_refusal(job: Job, *, what: str = "this enquiry") -> str:
-    """Why an enquiry cannot join this job, and what to do instead; empty when it can."""
-    if job.is_open:
-        return ""
-    if states.is_merged(job):
-        survivor = Job.objects.only("reference").get(pk=job.merged_into_id).reference
-        return f"{job.reference} was merged into {survivor}: link {what} to {survivor} instead."
-    done = {JobStatus.CLOSED: "is closed: its call ticket is finished",
-            JobStatus.REPORTED: "is reported: its figures are published",
-            JobStatus.CANCELLED: "is cancelled"}.get(job.status, f"is {job.get_status_display().lower()}")
-    return f"{job.reference} {done}. Reopen it, or create a new job for {what}."
-
-
-def _completed_hooks_again(job: Job, *, by) -> None:
-    """Enquiries that joined a completed job get what completion gave the others (their call-backs):
-    the hooks are safe to run again (one call-back per enquiry and completion)."""
-    if job.status == JobStatus.COMPLETED:
-        run_hooks("completed", job=job, by=by)
 
 
 def enquiry_unlink_from_job(
@@ -834,7 +815,7 @@ def job_merge(*, job: Job, into: Job, by, reason: str = "", expected_version: in
         duplicate.merged_into = survivor
         _apply(duplicate, "cancel", by=by, description=f"Merged into {survivor.reference}{note}",
                reason=CancelReason.MERGED)
-        _completed_hooks_again(survivor, by=by)
+        completed_hooks_again(survivor, by=by)
     return survivor
 
 
