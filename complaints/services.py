@@ -1,5 +1,10 @@
 """Writes for complaints. Every change: lock, check version and permission, change, save, log.
 
+Who acted is recorded as jobs record it: every service takes ``by`` (a user, or
+``accounts.permissions.SYSTEM`` for the application itself; ``by=None`` is refused before
+anything is read), and the complaint's ``updated_by``, its log row and its timeline entries
+name that user (none for the system).
+
 As for jobs: a stale form (the complaint moved on since the user loaded it) raises
 ``ComplaintChanged`` with the fresh complaint, so the view can say who changed it and show
 the user's own input again. Notifications are outbox rows written in the same transaction.
@@ -13,7 +18,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django_fsm import ConcurrentTransition, TransitionNotAllowed, has_transition_perm
+from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed, has_transition_perm
 from django_fsm_log.models import StateLog
 
 from accounts import permissions
@@ -73,9 +78,14 @@ def _fresh(complaint: Complaint) -> Complaint:
     return Complaint.objects.select_related("updated_by").get(pk=complaint.pk)
 
 
+def _may(by, check) -> bool:
+    """The system acts without a role; a person needs the right one."""
+    return permissions.is_system(by) or check()
+
+
 def _save(complaint: Complaint, by) -> None:
     complaint.version += 1
-    complaint.updated_by = by
+    complaint.updated_by = permissions.actor_user(by)
     try:
         complaint.save()
     except ConcurrentTransition as exc:
@@ -90,21 +100,22 @@ def _transition(*, complaint: Complaint, name: str, by, expected_version: int | 
     row, and rows that belong with the step (a contact, a next step) written in the same
     transaction as the state change and its log row.
     """
+    actor = permissions.actor_user(by)
     try:
         with transaction.atomic():
             locked = _lock(complaint, expected_version)
-            if not permissions.may_view_complaint(by, locked):
+            if not _may(by, lambda: permissions.may_view_complaint(by, locked)):
                 raise PermissionDenied
             locked._open_action_count = locked.actions.filter(done_at__isnull=True).count()
             method = getattr(locked, name)
-            if not role_allows(locked, name, by):
+            if not _may(by, lambda: role_allows(locked, name, by)):
                 raise PermissionDenied
-            if not has_transition_perm(method, by):
+            if not (can_proceed(method) if permissions.is_system(by) else has_transition_perm(method, by)):
                 raise ActionNotAvailable(_not_available(locked, name))
             if before is not None:
                 before(locked)
             try:
-                method(by=by, description=description or None, **kwargs)
+                method(by=actor, description=description or None, **kwargs)
             except TransitionNotAllowed as exc:
                 raise ActionNotAvailable(str(exc)) from exc
             _save(locked, by)
@@ -148,7 +159,10 @@ def complaint_log(
     job: Job | None = None,
     enquiry: Enquiry | None = None,
 ) -> Complaint:
-    """'Log complaint' for a customer, about a job or an enquiry or on its own."""
+    """'Log complaint' for a customer, about a job or an enquiry or on its own: a person logs it
+    (``logged_by``), never the system."""
+    if permissions.actor_user(by) is None:
+        raise PermissionDenied("A complaint is logged by a person.")
     if not permissions.may_log_complaint(by) or not permissions.council_in_scope(by, customer.council_id):
         raise PermissionDenied
     if job is not None and (not permissions.may_view_job(by, job) or job.council_id != customer.council_id):
@@ -230,6 +244,8 @@ def complaint_record_contact(*, complaint: Complaint, channel: str, contacted_at
     if contacted_at > timezone.now() + timedelta(minutes=5):
         raise ValidationError({"contacted_at": "The contact cannot be in the future."})
 
+    _person(by, "A contact with the customer is recorded by the person who made it.")
+
     def add_contact(locked):
         if contacted_at < locked.received_at - timedelta(minutes=5):
             raise ValidationError({"contacted_at": "The contact cannot be before the complaint was received."})
@@ -240,6 +256,12 @@ def complaint_record_contact(*, complaint: Complaint, channel: str, contacted_at
     return _transition(complaint=complaint, name="record_contact", by=by, expected_version=expected_version,
                        description=f"{label} with the customer: {summary.strip()}", contacted_at=contacted_at,
                        before=add_contact)
+
+
+def _person(by, message: str) -> None:
+    """Facts a person is accountable for (a contact, an agreed step) name that person."""
+    if permissions.actor_user(by) is None:
+        raise PermissionDenied(message)
 
 
 def _check_owner(owner, complaint: Complaint, field: str) -> None:
@@ -258,6 +280,8 @@ def complaint_agree_next_step(*, complaint: Complaint, text: str, owner, due_on:
         raise ValidationError({"due_on": "The due date cannot be in the past."})
     if due_on > today + timedelta(days=ACTION_MAX_DAYS_AHEAD):
         raise ValidationError({"due_on": "The due date is more than a year away; check it."})
+
+    _person(by, "A next step is agreed by a person.")
 
     def add_action(locked):
         _check_owner(owner, locked, "owner")
@@ -288,7 +312,7 @@ def complaint_escalate(*, complaint: Complaint, level: str, owner, reason: str, 
             description=f"Escalated to {EscalationLevel(level).label.lower()}, owner {owner}: {reason.strip()}",
             level=level, owner=owner,
         )
-        notifications.escalated(complaint=complaint, reason=reason.strip(), by=by)
+        notifications.escalated(complaint=complaint, reason=reason.strip(), by=by)  # "by the system" in words
     return complaint
 
 
@@ -325,12 +349,13 @@ def complaint_reopen(*, complaint: Complaint, reason: str, by, expected_version:
 def complaint_action_set_done(*, action: ComplaintAction, done: bool, by,
                               expected_version: int | None = None) -> ComplaintAction:
     """Mark a next step done (or not done after all); the complaint's version moves with it."""
+    actor = permissions.actor_user(by)
     try:
         with transaction.atomic():
             locked = _lock(action.complaint, expected_version)
-            if not permissions.may_view_complaint(by, locked):
+            if not _may(by, lambda: permissions.may_view_complaint(by, locked)):
                 raise PermissionDenied
-            if not (permissions.may_run_complaint(locked, by) or action.owner_id == by.pk):
+            if not _may(by, lambda: permissions.may_run_complaint(locked, by) or action.owner_id == by.pk):
                 raise PermissionDenied
             if not locked.is_open:
                 raise ActionNotAvailable(f"{locked.reference} is {locked.get_status_display().lower()}: "
@@ -339,11 +364,11 @@ def complaint_action_set_done(*, action: ComplaintAction, done: bool, by,
             if step.is_done == done:
                 return step  # already so: pressing the button twice changes nothing
             now = timezone.now()
-            step.done_at, step.done_by = (now, by) if done else (None, None)
+            step.done_at, step.done_by = (now, actor) if done else (None, None)
             step.save(update_fields=["done_at", "done_by"])
             ComplaintEvent.objects.create(
                 complaint=locked, kind=ComplaintEventKind.ACTION_DONE if done else ComplaintEventKind.ACTION_NOT_DONE,
-                at=now, by=by, text=step.text,
+                at=now, by=actor, text=step.text,
             )
             _save(locked, by)
             return step

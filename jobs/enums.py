@@ -75,6 +75,8 @@ class JobEventKind(models.TextChoices):
     RECLASSIFIED = "reclassified", "Reclassified after arrival"
     MERGED_IN = "merged_in", "Duplicate job merged in"
     EXCLUDED = "excluded", "Excluded from measures"
+    INCLUDED = "included", "Included in measures again"
+    UNMERGED = "unmerged", "Duplicate job unmerged"
     VARIATION = "variation", "Variation"
     CUSTOMER_UPDATE = "customer_update", "Customer update"
     PHOTOS = "photos", "Photos added"

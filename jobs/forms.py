@@ -211,6 +211,18 @@ class ExcludeForm(JobActionForm):
                              widget=forms.Textarea(attrs={"rows": 3}))
 
 
+class IncludeForm(JobActionForm):
+    submit_label = "Include in measures"
+    reason = forms.CharField(label="Why the job counts in the measures again", max_length=300,
+                             widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class UnmergeForm(JobActionForm):
+    submit_label = "Unmerge"
+    reason = forms.CharField(label="Why the two jobs are not the same fault", max_length=300,
+                             widget=forms.Textarea(attrs={"rows": 3}))
+
+
 class FoundJobForm(OneTimeSubmitMixin, forms.Form):
     """A job with no customer enquiry: found by staff or by network telemetry."""
 

@@ -356,6 +356,7 @@ CORRECTIONS = {
     "merge": "Merge into job",
     "unlink": "Unlink enquiry",
     "exclude": "Exclude from measures",
+    "include": "Include in measures",
 }
 
 
@@ -373,6 +374,8 @@ def correction_available(*, job: Job, name: str, enquiry_count: int | None = Non
         return job.is_open and (enquiry_count > 1 or (enquiry_count == 1 and job.found_at is not None))
     if name == "exclude":
         return job.attended_at is not None and not job.excluded_from_measures and job.status != JobStatus.CANCELLED
+    if name == "include":
+        return job.excluded_from_measures and job.status != JobStatus.REPORTED
     raise ValueError(name)
 
 

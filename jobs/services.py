@@ -26,6 +26,7 @@ from enquiries.text import street_key
 
 from . import states
 from .enums import CancelReason, Complexity, JobEventKind, JobSource, JobStatus, UpdateReason, VariationKind, Weather
+from .links import completed_hooks_again, link_refusal
 from .models import (
     Assessment,
     Classification,
@@ -42,6 +43,7 @@ from .models import (
     Visit,
     targets_for,
 )
+from .models.job import JobMerge
 from .states import BEFORE_DISPATCH, run_hooks
 
 
@@ -151,10 +153,6 @@ def _log_creation(job: Job, by, description: str) -> None:
         description=description,
         timestamp=job.created_at,
     )
-
-
-def _latest_log(job: Job) -> StateLog:
-    return StateLog.objects.filter(content_type=ContentType.objects.get_for_model(Job), object_id=job.pk).latest("id")
 
 
 def _targets(job: Job) -> Targets | None:
@@ -286,17 +284,23 @@ def _notification_time(job: Job, *, without: Enquiry | None = None):
 
 
 def enquiry_link_to_job(*, enquiry: Enquiry, job: Job, by, expected_version: int | None = None) -> Job:
-    """'Link to job': the enquiry describes a fault an open job already covers."""
+    """'Link to job': the enquiry describes a fault an open job already covers.
+
+    Linked to a completed job, the enquiry gets the call-back its customer asked for, as the
+    job's own enquiries got theirs on completion; a finished job refuses it and says what to do.
+    """
     try:
         with transaction.atomic():
-            locked_job = _lock(job, by=by, expected_version=expected_version)
+            # A reported job is refused below with what to do, not as a bare "frozen".
+            locked_job = _lock(job, by=by, expected_version=expected_version, frozen_check=False)
             locked_enquiry = (
                 Enquiry.objects.select_for_update(of=("self",))
                 .select_related("issue_type", "customer")
                 .get(pk=enquiry.pk)
             )
-            if not locked_job.is_open:
-                raise ValidationError(f"{locked_job.reference} is {locked_job.get_status_display().lower()}.")
+            refusal = link_refusal(locked_job)
+            if refusal:
+                raise ValidationError(refusal)
             if locked_job.council_id != locked_enquiry.council_id:
                 raise ValidationError(f"{locked_job.reference} belongs to another council.")
             if locked_job.service != locked_enquiry.service:
@@ -306,6 +310,7 @@ def enquiry_link_to_job(*, enquiry: Enquiry, job: Job, by, expected_version: int
                 # An earlier notification moves the KPI clock (and, unless reopened, the due dates).
                 locked_job.move_notification(locked_enquiry.received_at, _targets(locked_job))
             _save(locked_job, by)
+            completed_hooks_again(locked_job, by=by)
             return locked_job
     except ConcurrentTransition as exc:
         raise JobChanged(Job.objects.get(pk=job.pk)) from exc
@@ -420,20 +425,23 @@ def job_record_arrival(
     *, job: Job, by, arrived_at=None, backdate_reason: str = "", left_at=None,
     expected_version: int | None = None, note: str = "",
 ) -> Job:
-    """'Record arrival': a Visit row; the first visit is the DIA attendance time."""
-    arrived_at, now = _site_time(job, arrived_at, field="arrived_at", reason=backdate_reason, what="arrival time")
-    if left_at is not None and not (arrived_at <= left_at <= now + timedelta(minutes=2)):
-        raise ValidationError({"left_at": "The crew cannot leave before it arrived, or in the future."})
-    description = _with_note(
-        f"Arrived {timezone.localtime(arrived_at):%d/%m/%Y %H:%M}{_recorded_text(arrived_at, now, backdate_reason)}",
-        note)
+    """'Record arrival': a Visit row; the first visit is the DIA attendance time.
+
+    The time is checked against the job as locked (its notification may have moved since the
+    form was loaded). The log row carries the arrival time; its description, when it was recorded.
+    """
     with transaction.atomic():
-        locked = _job_transition(job=job, name="record_arrival", by=by, expected_version=expected_version,
-                                 description=description, arrived_at=arrived_at)
+        locked = _lock_for(job, "record_arrival", by=by, expected_version=expected_version)
+        arrived_at, now = _site_time(locked, arrived_at, field="arrived_at", reason=backdate_reason,
+                                     what="arrival time")
+        if left_at is not None and not (arrived_at <= left_at <= now + timedelta(minutes=2)):
+            raise ValidationError({"left_at": "The crew cannot leave before it arrived, or in the future."})
+        description = _with_note(
+            f"Arrived {timezone.localtime(arrived_at):%d/%m/%Y %H:%M}"
+            f"{_recorded_text(arrived_at, now, backdate_reason)}", note)
+        _apply(locked, "record_arrival", by=by, description=description, arrived_at=arrived_at)
         Visit.objects.create(job=locked, arrived_at=arrived_at, left_at=left_at, by=permissions.actor_user(by),
                              recorded_at=now, backdate_reason=backdate_reason.strip())
-        # The log shows when it happened; the description says when it was recorded.
-        StateLog.objects.filter(pk=_latest_log(locked).pk).update(timestamp=arrived_at)
     return locked
 
 
@@ -588,23 +596,24 @@ def job_complete(
     """'Complete job': a Resolution row; the confirmed resolution time the measures use."""
     from .photos import photos_save
 
-    completed_at, now = _site_time(
-        job, completed_at, field="completed_at", reason=backdate_reason, what="completion time",
-        not_before=job.attended_at, not_before_message="The job cannot be completed before the crew arrived.",
-    )
     if code is not None and code.service and code.service != job.service:
         raise ValidationError({"code": f"{code.name} is not a {job.get_service_display().lower()} resolution."})
     label = f" ({code.name})" if code is not None else ""
-    description = _with_note(
-        f"Resolved{label} {timezone.localtime(completed_at):%d/%m/%Y %H:%M}"
-        f"{_recorded_text(completed_at, now, backdate_reason)}", note)
     with transaction.atomic():
-        locked = _job_transition(job=job, name="complete", by=by, expected_version=expected_version,
-                                 description=description, completed_at=completed_at)
+        # Checked against the job as locked: its notification or arrival may have moved since the form loaded.
+        locked = _lock_for(job, "complete", by=by, expected_version=expected_version)
+        completed_at, now = _site_time(
+            locked, completed_at, field="completed_at", reason=backdate_reason, what="completion time",
+            not_before=locked.attended_at,
+            not_before_message="The job cannot be completed before the crew arrived.",
+        )
+        description = _with_note(
+            f"Resolved{label} {timezone.localtime(completed_at):%d/%m/%Y %H:%M}"
+            f"{_recorded_text(completed_at, now, backdate_reason)}", note)
+        _apply(locked, "complete", by=by, description=description, completed_at=completed_at)
         Resolution.objects.create(job=locked, resolved_at=completed_at, by=permissions.actor_user(by),
                                   recorded_at=now, backdate_reason=backdate_reason.strip(), note=note.strip(),
                                   code=code)
-        StateLog.objects.filter(pk=_latest_log(locked).pk).update(timestamp=completed_at)
         if photos:
             photos_save(job=locked, photos=photos, stage="completion", by=by)
         # Call-backs (feedback) are scheduled in this transaction: never a completed job without them.
@@ -734,6 +743,9 @@ def job_change_service(
             raise ValidationError({"service": f"{locked.reference} is already a {Service(service).label.lower()} job."})
         if locked.category_id is not None and category is None:
             raise ValidationError({"category": "Choose the category in the new service."})
+        if category is not None and locked.priority is None:
+            raise ValidationError({"category": f"{locked.reference} has not been categorised yet: leave the category "
+                                               "empty, change the service, then categorise the job."})
         before = locked.get_service_display()
         locked.service = service
         if category is not None:
@@ -755,7 +767,10 @@ def job_change_service(
 
 def job_merge(*, job: Job, into: Job, by, reason: str = "", expected_version: int | None = None) -> Job:
     """'Merge into job': a duplicate job's enquiries move to the surviving job, the survivor's
-    notification becomes the earliest, and the duplicate is cancelled as merged, linked both ways."""
+    notification becomes the earliest, and the duplicate is cancelled as merged, linked both ways.
+
+    A ``JobMerge`` row keeps what moved, for an unmerge. Moved into a completed job, the enquiries
+    get their call-backs as the survivor's own did."""
     if job.pk == into.pk:
         raise ValidationError({"into": "Choose another job to merge into."})
     with transaction.atomic():
@@ -770,7 +785,7 @@ def job_merge(*, job: Job, into: Job, by, reason: str = "", expected_version: in
         if duplicate.council_id != survivor.council_id or duplicate.service != survivor.service:
             raise ValidationError({"into": f"{survivor.reference} is another council's or another service's job."})
         if not survivor.is_open:
-            raise ValidationError({"into": f"{survivor.reference} is {survivor.get_status_display().lower()}."})
+            raise ValidationError({"into": link_refusal(survivor, what="these enquiries")})
         if duplicate.attended_at is not None:
             raise ActionNotAvailable(
                 f"{duplicate.reference} was attended: its visit counts in the measures, so it cannot be merged away.")
@@ -779,6 +794,10 @@ def job_merge(*, job: Job, into: Job, by, reason: str = "", expected_version: in
         now = timezone.now()
         actor = permissions.actor_user(by)
         moved = list(Enquiry.objects.select_for_update(of=("self",)).filter(job=duplicate).order_by("received_at"))
+        record = JobMerge.objects.create(duplicate=duplicate, survivor=survivor, at=now, by=actor,
+                                         status_before=duplicate.status,
+                                         survivor_found_at_before=survivor.found_at)
+        record.enquiries.set(moved)
         for enquiry in moved:
             enquiry.job = survivor
             enquiry.save(update_fields=["job"])
@@ -796,6 +815,7 @@ def job_merge(*, job: Job, into: Job, by, reason: str = "", expected_version: in
         duplicate.merged_into = survivor
         _apply(duplicate, "cancel", by=by, description=f"Merged into {survivor.reference}{note}",
                reason=CancelReason.MERGED)
+        completed_hooks_again(survivor, by=by)
     return survivor
 
 

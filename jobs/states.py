@@ -21,7 +21,7 @@ two small registries and the higher apps fill them from their ``AppConfig.ready(
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .enums import JobStatus
+from .enums import CancelReason, JobStatus
 
 BEFORE_DISPATCH = [JobStatus.LOGGED, JobStatus.TRIAGED, JobStatus.ALLOCATED]
 WORKING = [JobStatus.DISPATCHED, JobStatus.ATTENDED, JobStatus.ASSESSED, JobStatus.IN_REPAIR]
@@ -45,6 +45,16 @@ def has_arrival(job) -> bool:
 
 def never_attended(job) -> bool:
     return job.attended_at is None
+
+
+def is_merged(job) -> bool:
+    """Cancelled as a duplicate of another job: only an unmerge brings it back."""
+    return job.status == JobStatus.CANCELLED and job.cancel_reason == CancelReason.MERGED and (
+        job.merged_into_id is not None)
+
+
+def not_merged(job) -> bool:
+    return not is_merged(job)
 
 
 @dataclass(frozen=True)
@@ -125,6 +135,11 @@ def status_after_allocate(job, **kwargs):
     return JobStatus.ALLOCATED if job.status in (JobStatus.LOGGED, JobStatus.TRIAGED) else job.status
 
 
+def status_before_merge(job, *, restore_to, **kwargs):
+    """Unmerge: the state the duplicate had when it was merged (the service reads it from the merge record)."""
+    return restore_to
+
+
 def status_after_reopen(job, **kwargs):
     if job.case_manager_id:
         return JobStatus.ALLOCATED
@@ -141,6 +156,8 @@ never_attended.message = (
     "The crew has been on site: an attended job is never cancelled out of the measures. "
     "Exclude it from the measures instead, with a reason."
 )
+is_merged.message = "Only a job merged into another can be unmerged."
+not_merged.message = "This job was merged into another: unmerge it to bring it back, rather than reopening it."
 may_vary.message = "A variation is recorded after the assessment and before the job is complete."
 nothing_blocks_close.message = ""  # the reasons come from close_reasons(job)
 nothing_blocks_close.reasons = close_reasons

@@ -21,7 +21,7 @@ from enquiries.privacy import customer_contact
 from enquiries.selectors import enquiries_visible_to, enquiry_list, enquiry_rows, enquiry_search
 from enquiries.services import personal_data_access_record
 
-from . import selectors, services
+from . import corrections, selectors, services
 from .forms import (
     AllocateForm,
     CancelForm,
@@ -32,11 +32,13 @@ from .forms import (
     DispatchForm,
     ExcludeForm,
     FoundJobForm,
+    IncludeForm,
     LocationForm,
     MergeForm,
     NoteForm,
     ReopenForm,
     UnlinkForm,
+    UnmergeForm,
 )
 from .models import Job
 
@@ -426,6 +428,22 @@ def job_exclude(request, reference):
     return _correction(request, reference, name="exclude", form_class=ExcludeForm,
                        service=services.job_exclude_from_measures,
                        success="Excluded from the measures; the reports count it.")
+
+
+@role_required(permissions.may_triage)
+@require_http_methods(["GET", "POST"])
+def job_include(request, reference):
+    return _correction(request, reference, name="include", form_class=IncludeForm,
+                       service=corrections.job_include_in_measures,
+                       success="Included in the measures again; the exclusion stays on the timeline.")
+
+
+@role_required(permissions.may_triage)
+@require_http_methods(["GET", "POST"])
+def job_unmerge(request, reference):
+    return _job_action(request, reference, form_class=UnmergeForm, service=corrections.job_unmerge,
+                       transition="unmerge", title="Unmerge",
+                       success="Unmerged: its enquiries are back on it, and it is where it was before the merge.")
 
 
 @role_required(permissions.may_triage)

@@ -203,3 +203,88 @@ def test_a_next_step_may_be_ticked_by_its_owner_but_not_by_another_council(counc
     services.complaint_action_set_done(action=step, done=True, by=callcentre_user)  # the owner, a council user
     step.refresh_from_db()
     assert step.is_done
+
+
+# Who acted: recorded as jobs record it ------------------------------------------------------------
+
+@pytest.mark.parametrize(("name", "call", "source", "target", "allowed", "denied"), CASES, ids=[c[0] for c in CASES])
+def test_complaint_step_records_the_acting_user_on_the_complaint_and_its_log(
+    request, deps, council, cause, analyst_user, name, call, source, target, allowed, denied,
+):
+    complaint = _complaint(source, council, cause, updated_by=analyst_user)  # last changed by someone else
+    user = _user(request, allowed)
+    call(complaint, user, deps)
+    complaint.refresh_from_db()
+    assert complaint.updated_by == user
+    assert StateLog.objects.for_(complaint).get(transition=name).by == user
+
+
+@pytest.mark.parametrize(("name", "call", "source", "target", "allowed", "denied"), CASES, ids=[c[0] for c in CASES])
+def test_complaint_step_without_an_actor_is_refused_and_changes_nothing(deps, council, cause, name, call, source,
+                                                                        target, allowed, denied):
+    complaint = _complaint(source, council, cause)
+    with pytest.raises(TypeError, match="Say who acts"):
+        call(complaint, None, deps)
+    complaint.refresh_from_db()
+    assert (complaint.status, complaint.version) == (source, 1)
+    assert not StateLog.objects.for_(complaint).exists()
+
+
+@pytest.mark.parametrize("name", ["understand", "escalate", "resolve", "close", "withdraw", "reopen"])
+def test_complaint_step_by_the_system_is_logged_as_the_system_with_no_user(deps, council, cause, analyst_user,
+                                                                           name):
+    from accounts.permissions import SYSTEM
+
+    _name, call, source, target, _allowed, _denied = next(case for case in CASES if case[0] == name)
+    complaint = _complaint(source, council, cause, updated_by=analyst_user)
+    result = call(complaint, SYSTEM, deps)
+    assert result.status == target
+    complaint.refresh_from_db()
+    assert (complaint.status, complaint.updated_by, complaint.version) == (target, None, 2)
+    assert StateLog.objects.for_(complaint).get(transition=name).by is None
+
+
+@pytest.mark.parametrize("name", ["record_contact", "agree_next_step"])
+def test_complaint_contact_and_next_step_are_recorded_by_a_person_not_the_system(deps, council, cause, name):
+    from accounts.permissions import SYSTEM
+
+    _name, call, source, _target, _allowed, _denied = next(case for case in CASES if case[0] == name)
+    complaint = _complaint(source, council, cause)
+    with pytest.raises(PermissionDenied):
+        call(complaint, SYSTEM, deps)
+    complaint.refresh_from_db()
+    assert complaint.status == source
+
+
+def test_complaint_next_step_done_records_who_marked_it_on_the_step_the_complaint_and_the_timeline(
+    council, cause, casemanager_user, other_casemanager_user, analyst_user,
+):
+    from complaints.enums import ComplaintEventKind
+    from complaints.models import ComplaintEvent
+
+    complaint = _complaint(ComplaintStatus.AGREED, council, cause, updated_by=analyst_user)
+    step = ComplaintAction.objects.create(complaint=complaint, text="Flush the hydrant", owner=other_casemanager_user,
+                                          due_on=TODAY_PLUS_3(), created_by=casemanager_user)
+    services.complaint_action_set_done(action=step, done=True, by=other_casemanager_user)
+    step.refresh_from_db()
+    complaint.refresh_from_db()
+    assert step.done_by == other_casemanager_user
+    assert complaint.updated_by == other_casemanager_user
+    assert ComplaintEvent.objects.get(complaint=complaint, kind=ComplaintEventKind.ACTION_DONE).by == \
+        other_casemanager_user
+    with pytest.raises(TypeError, match="Say who acts"):
+        services.complaint_action_set_done(action=step, done=False, by=None)
+
+
+def test_logging_a_complaint_needs_a_person(council, cause, casemanager_user):
+    from accounts.permissions import SYSTEM
+    from tests.factories import ComplaintCategoryFactory, CustomerFactory
+
+    kwargs = {"customer": CustomerFactory(council=council), "category": ComplaintCategoryFactory(),
+              "description": "Brown water", "channel": "phone"}
+    with pytest.raises(TypeError, match="Say who acts"):
+        services.complaint_log(by=None, **kwargs)
+    with pytest.raises(PermissionDenied):
+        services.complaint_log(by=SYSTEM, **kwargs)
+    complaint = services.complaint_log(by=casemanager_user, **kwargs)
+    assert (complaint.logged_by, complaint.updated_by) == (casemanager_user, casemanager_user)

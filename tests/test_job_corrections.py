@@ -104,6 +104,99 @@ def test_change_service_form_keeps_the_input_and_says_what_is_missing(
     assert b"Sewer smell, not a water leak" in response.content
 
 
+def test_change_service_with_a_category_on_a_job_never_categorised_says_to_categorise_after(
+    council, suburb, leak, casemanager_user, blockage,
+):
+    job, _enquiry = _new_job(council, suburb, leak, casemanager_user)
+    with pytest.raises(ValidationError) as refused:
+        services.job_change_service(job=job, service="wastewater", category=blockage, by=casemanager_user,
+                                    reason="Sewer, not water")
+    assert refused.value.message_dict == {"category": [
+        f"{job.reference} has not been categorised yet: leave the category empty, change the service, then "
+        "categorise the job."]}
+    job.refresh_from_db()
+    assert (job.service, job.category_id, job.version) == ("water_supply", None, 1)
+    # Without a category the service changes, and the job is categorised afterwards as usual.
+    job = services.job_change_service(job=job, service="wastewater", by=casemanager_user, reason="Sewer")
+    assert job.service == "wastewater" and job.status == JobStatus.LOGGED
+
+
+def test_change_service_form_on_a_job_never_categorised_shows_the_message_not_an_error_page(
+    client_for, council, suburb, leak, casemanager_user, blockage,
+):
+    job, _enquiry = _new_job(council, suburb, leak, casemanager_user)
+    response = client_for(casemanager_user).post(
+        reverse("jobs:job-service", args=[job.reference]),
+        {"version": job.version, "service": "wastewater", "category": blockage.pk, "reason": "Sewer, not water"})
+    assert response.status_code == 400
+    assert "has not been categorised yet: leave the category empty" in response.content.decode()
+    assert Job.objects.get(pk=job.pk).service == "water_supply"
+
+
+# Exclude from measures, and include again -------------------------------------------------------------
+
+def _excluded(council, suburb, p2, main_leak, contractor, manager, reason="Private pipe, not ours"):
+    job = JobFactory(council=council, suburb=suburb, status=JobStatus.ATTENDED, priority=p2, category=main_leak,
+                     case_manager=manager, contractor=contractor, attended_at=timezone.now() - timedelta(minutes=30))
+    return services.job_exclude_from_measures(job=job, reason=reason, by=manager)
+
+
+def test_include_in_measures_undoes_an_exclusion_and_the_timeline_keeps_both_reasons(
+    council, suburb, p2, main_leak, contractor, casemanager_user, other_casemanager_user,
+):
+    from jobs.corrections import job_include_in_measures
+
+    job = _excluded(council, suburb, p2, main_leak, contractor, casemanager_user)
+    job = job_include_in_measures(job=job, reason="The pipe is ours after all", by=other_casemanager_user,
+                                  expected_version=job.version)
+    assert (job.excluded_from_measures, job.excluded_reason) == (False, "")
+    assert job.updated_by == other_casemanager_user
+    events = list(JobEvent.objects.filter(job=job, kind__in=[JobEventKind.EXCLUDED, JobEventKind.INCLUDED])
+                  .values_list("kind", "by", "text"))
+    assert events == [
+        (JobEventKind.EXCLUDED, casemanager_user.pk, "Excluded from measures: Private pipe, not ours"),
+        (JobEventKind.INCLUDED, other_casemanager_user.pk,
+         "Included in the measures again: The pipe is ours after all (it was excluded: Private pipe, not ours)"),
+    ]
+    # It can be excluded again, for a new reason.
+    job = services.job_exclude_from_measures(job=job, reason="Planned work", by=casemanager_user)
+    assert (job.excluded_from_measures, job.excluded_reason) == (True, "Planned work")
+
+
+def test_include_in_measures_needs_a_reason_a_case_manager_and_an_excluded_job(
+    council, suburb, p2, main_leak, contractor, casemanager_user, callcentre_user,
+):
+    from django.core.exceptions import PermissionDenied
+
+    from jobs.corrections import job_include_in_measures
+
+    job = _excluded(council, suburb, p2, main_leak, contractor, casemanager_user)
+    with pytest.raises(ValidationError, match="Say why the job counts"):
+        job_include_in_measures(job=job, reason=" ", by=casemanager_user)
+    with pytest.raises(PermissionDenied):
+        job_include_in_measures(job=job, reason="Ours", by=callcentre_user)
+    job = job_include_in_measures(job=job, reason="Ours", by=casemanager_user)
+    with pytest.raises(services.ActionNotAvailable, match="is not excluded from the measures"):
+        job_include_in_measures(job=job, reason="Ours", by=casemanager_user)
+
+
+def test_include_button_and_form_on_an_excluded_job(client_for, council, suburb, p2, main_leak, contractor,
+                                                    casemanager_user):
+    job = _excluded(council, suburb, p2, main_leak, contractor, casemanager_user)
+    client = client_for(casemanager_user)
+    url = reverse("jobs:job-include", args=[job.reference])
+    page = client.get(reverse("jobs:job-detail", args=[job.reference])).content.decode()
+    assert f'href="{url}">Include in measures</a>' in page
+    assert "Exclude from measures</a>" not in page
+    response = client.post(url, {"version": job.version, "reason": ""})
+    assert response.status_code == 400
+    response = client.post(url, {"version": job.version, "reason": "The pipe is ours after all"}, follow=True)
+    assert "Included in the measures again" in response.content.decode()
+    assert not Job.objects.get(pk=job.pk).excluded_from_measures
+    # Included: the button is gone, and the page sends a stale form back to the job.
+    assert client.get(url).status_code == 302
+
+
 # Merge ----------------------------------------------------------------------------------------------
 
 def test_merge_moves_the_enquiries_and_cancels_the_duplicate_with_links_both_ways(

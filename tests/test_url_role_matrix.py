@@ -53,6 +53,8 @@ MATRIX = {
     "jobs:job-merge": ("job", {"casemanager": 200}),
     "jobs:job-unlink": ("job", {"casemanager": 302}),  # no enquiry to unlink
     "jobs:job-exclude": ("job", {"casemanager": 302}),  # not attended: nothing to exclude
+    "jobs:job-include": ("job", {"casemanager": 302}),  # not excluded: nothing to include again
+    "jobs:job-unmerge": ("job", {"casemanager": 302}),  # not merged: nothing to unmerge
     "jobs:job-note": ("job", {"callcentre": 405, "casemanager": 405, "crew": 405, "analyst": 405}),
     "jobs:job-message-retry": ("message", {"casemanager": 405}),
     # The crew's steps on a dispatched job: arrival is open to the crew (and a case manager for
@@ -259,6 +261,8 @@ ACTORS = {
     "jobs:job-merge": {"casemanager"},
     "jobs:job-unlink": {"casemanager"},
     "jobs:job-exclude": {"casemanager"},
+    "jobs:job-include": {"casemanager"},
+    "jobs:job-unmerge": {"casemanager"},
     "complaints:complaint-understand": {"casemanager"},
     "complaints:complaint-contact": {"casemanager"},
     "complaints:complaint-agree": {"casemanager"},
@@ -289,6 +293,7 @@ ACTORS = {
 # The crew's later steps wait for an arrival or assessment; photos and updates need their own fields
 # (tested in test_fieldwork.py and test_customer_updates.py).
 NOT_AVAILABLE_ON_THE_TEST_JOB = {"jobs:job-reopen", "jobs:job-service", "jobs:job-unlink", "jobs:job-exclude",
+                                 "jobs:job-include", "jobs:job-unmerge",
                                  "jobs:job-merge", "jobs:job-assess", "jobs:job-start-repair", "jobs:job-complete",
                                  "jobs:job-variation", "jobs:job-photos-add", "jobs:job-update",
                                  # Stage 4: the test job is not completed (no close, no feedback), and a call-back

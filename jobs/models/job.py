@@ -1,9 +1,15 @@
+from functools import wraps
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.signals import pre_save
+from django.dispatch import receiver
 from django.utils import timezone
 from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
+from django_fsm_log.helpers import FSMLogDescriptor
+from django_fsm_log.models import StateLog
 
 from accounts import permissions
 from accounts.enums import OrganisationKind
@@ -25,6 +31,31 @@ from ..enums import (
     KpiClass,
 )
 from .reference import Category, Priority, Targets
+
+
+def fsm_log_at(kwarg: str):
+    """The transition's log row carries when the step happened (a backdated arrival or completion),
+    not when it was typed in. The time is set on the row as django-fsm-log inserts it
+    (``_log_row_at``): the state log is append-only, so it is never written afterwards."""
+    def decorate(method):
+        @wraps(method)
+        def wrapped(instance, *args, **kwargs):
+            with FSMLogDescriptor(instance, "timestamp", kwargs.get(kwarg)):
+                return method(instance, *args, **kwargs)
+        return wrapped
+    return decorate
+
+
+@receiver(pre_save, sender=StateLog, dispatch_uid="jobs_log_row_at")
+def _log_row_at(sender, instance, raw=False, **kwargs):
+    # Only a row the backend is inserting for an object it holds: a row made from ids (no cached
+    # object) is left alone, and reading the cache costs no query.
+    field = StateLog._meta.get_field("content_object")
+    if raw or instance.pk is not None or not field.is_cached(instance):
+        return
+    moment = getattr(field.get_cached_value(instance), FSMLogDescriptor.ATTR_PREFIX + "timestamp", None)
+    if moment is not None:
+        instance.timestamp = moment
 
 
 class Job(ChoiceLabelsMixin, ConcurrentTransitionMixin, VersionLockMixin, models.Model):
@@ -246,6 +277,7 @@ class Job(ChoiceLabelsMixin, ConcurrentTransitionMixin, VersionLockMixin, models
 
     @fsm_log_by
     @fsm_log_description
+    @fsm_log_at("arrived_at")
     @transition(
         field=status,
         source=JobStatus.DISPATCHED,
@@ -291,6 +323,7 @@ class Job(ChoiceLabelsMixin, ConcurrentTransitionMixin, VersionLockMixin, models
 
     @fsm_log_by
     @fsm_log_description
+    @fsm_log_at("completed_at")
     @transition(
         field=status,
         source=[JobStatus.ASSESSED, JobStatus.IN_REPAIR],
@@ -353,6 +386,7 @@ class Job(ChoiceLabelsMixin, ConcurrentTransitionMixin, VersionLockMixin, models
         # A completed job reopens too: the customer said on the call-back that it is not fixed.
         source=[JobStatus.COMPLETED, JobStatus.CLOSED, JobStatus.REPORTED, JobStatus.CANCELLED],
         target=GET_STATE(states.status_after_reopen, states=[JobStatus.LOGGED, JobStatus.TRIAGED, JobStatus.ALLOCATED]),
+        conditions=[states.not_merged],
         permission=permissions.may_reopen_job,
         custom={"order": 21, "label": "Reopen", "url_name": "jobs:job-reopen", "style": "outline-secondary"},
     )
@@ -371,6 +405,44 @@ class Job(ChoiceLabelsMixin, ConcurrentTransitionMixin, VersionLockMixin, models
         self.apply_due_dates(targets, states.status_after_reopen(self))
         if targets is None:
             self._refresh_next_due(states.status_after_reopen(self))
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=status,
+        source=JobStatus.CANCELLED,
+        # Merged only before the crew arrived: back to where it was (the merge record says which).
+        target=GET_STATE(states.status_before_merge, states=states.BEFORE_DISPATCH + [JobStatus.DISPATCHED]),
+        conditions=[states.is_merged],
+        permission=permissions.may_triage_job,
+        custom={"order": 22, "label": "Unmerge", "url_name": "jobs:job-unmerge", "style": "outline-secondary"},
+    )
+    def unmerge(self, *, restore_to: str, targets: Targets | None, by=None, description=None):
+        self.merged_into = None
+        self.cancel_reason = ""
+        self.cancelled_at = None
+        self.apply_due_dates(targets, restore_to)
+        self._refresh_next_due(restore_to)
+
+
+class JobMerge(models.Model):
+    """What a merge moved, so that an unmerge can put it back: the duplicate's state, the enquiries
+    that came from it, and the survivor's found time before the duplicate's was taken over."""
+
+    duplicate = models.ForeignKey(Job, on_delete=models.PROTECT, related_name="merges_out")
+    survivor = models.ForeignKey(Job, on_delete=models.PROTECT, related_name="merges_in")
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    status_before = models.CharField(max_length=20, choices=JobStatus.choices)
+    survivor_found_at_before = models.DateTimeField(null=True, blank=True)
+    enquiries = models.ManyToManyField("enquiries.Enquiry", related_name="+", blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["duplicate", "-at"], name="job_merge_duplicate")]
+
+    def __str__(self) -> str:
+        return f"{self.duplicate} into {self.survivor}"
 
 
 class JobEvent(models.Model):
