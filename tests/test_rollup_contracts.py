@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from enquiries.models import Enquiry
-from jobs import services
+from jobs import corrections, services
 from jobs.enums import CancelReason
 from jobs.models import Job
 from reporting import fast
@@ -152,6 +152,20 @@ def _scenario_unlink(j, p3):
 def _scenario_exclude(j, p3):
     job = j.job("attended")
     return lambda: services.job_exclude_from_measures(job=job, reason="Private pipe", by=j.manager)
+
+
+def _scenario_unmerge(j, p3):
+    duplicate, survivor = j.job("triaged", hours_ago=9), j.job("triaged", hours_ago=3)
+    services.job_merge(job=duplicate, into=survivor, reason="Same burst", by=j.manager)
+    return lambda: corrections.job_unmerge(job=Job.objects.get(pk=duplicate.pk), reason="Another street after all",
+                                           by=j.manager)
+
+
+def _scenario_include(j, p3):
+    job = j.job("attended")
+    services.job_exclude_from_measures(job=job, reason="Private pipe", by=j.manager)
+    return lambda: corrections.job_include_in_measures(job=Job.objects.get(pk=job.pk), reason="Council main after all",
+                                                       by=j.manager)
 
 
 def _scenario_cancel(j, p3):
