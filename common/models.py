@@ -16,6 +16,7 @@ from django_fsm import FSMField, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
 from .enums import UNDELIVERED_STATUSES, OutboxChannel, OutboxStatus
+from .history import StateLogHistory  # noqa: F401  (the state log's triggers are this app's models)
 
 
 class ReferenceCounter(models.Model):

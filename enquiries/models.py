@@ -7,6 +7,7 @@ from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
 from accounts import permissions
 from accounts.enums import OrganisationKind
+from common.history import append_only_triggers
 from common.models import ChoiceLabelsMixin
 
 from .enums import (
@@ -175,7 +176,8 @@ class PersonalDataAccess(models.Model):
     """Append-only: who was shown a customer's unmasked personal data, where and when.
 
     The Privacy Act 2020 expects an agency to be able to say who accessed a person's
-    information. Rows are written by ``personal_data_access_record`` and never changed.
+    information. Rows are written by ``personal_data_access_record`` and never changed (on
+    PostgreSQL a trigger refuses UPDATE and DELETE: ``common.history``).
     """
 
     at = models.DateTimeField(default=timezone.now, editable=False)
@@ -193,6 +195,7 @@ class PersonalDataAccess(models.Model):
             models.Index(fields=["customer", "at"], name="personal_access_customer"),
             models.Index(fields=["user", "at"], name="personal_access_user"),
         ]
+        triggers = append_only_triggers()
 
     def __str__(self) -> str:
         return f"{self.user} saw {self.customer} ({self.get_page_display()})"

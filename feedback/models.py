@@ -8,6 +8,9 @@
 - ``FeedbackRequest``: one per customer per closing of the job, with a random code (the
   letter's short URL) that the e-mailed and texted links carry signed and dated.
 - ``Feedback``: the answers, once per request (unique), or recorded by staff from a call.
+
+``CallBackAttempt`` and ``Feedback`` are append-only facts: on PostgreSQL a trigger refuses any
+UPDATE or DELETE of them (``jobs.models.facts.append_only_triggers``).
 """
 
 from django.conf import settings
@@ -19,6 +22,7 @@ from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, transitio
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
 from accounts import permissions
+from common.history import append_only_triggers
 from common.models import ChoiceLabelsMixin
 from jobs.models.facts import _AppendOnly
 
@@ -121,6 +125,7 @@ class CallBackAttempt(_AppendOnly):
         ordering = ["at", "id"]
         constraints = [models.UniqueConstraint(fields=["callback", "number"], name="callback_attempt_once")]
         indexes = [models.Index(fields=["job", "at"], name="callback_attempt_job")]
+        triggers = append_only_triggers()
 
     def __str__(self) -> str:
         return f"Attempt {self.number}: {self.get_outcome_display()}"
@@ -181,6 +186,7 @@ class Feedback(_AppendOnly):
         ]
         indexes = [models.Index(fields=["job", "given_at"], name="feedback_job_given"),
                    models.Index(fields=["given_at", "id"], name="feedback_given")]
+        triggers = append_only_triggers()
 
     def __str__(self) -> str:
         return f"Feedback on {self.job_id}: {self.overall}/5"

@@ -10,11 +10,17 @@
   stamped from the priority and category at that moment. Editing the reference data later
   never reclassifies a job; a measure reads the classification in force when its event
   happened (arrival for attendance, resolution for resolution time).
+
+Append-only is enforced twice: ``save()`` and ``delete()`` refuse on every database, and on
+PostgreSQL a trigger refuses UPDATE and DELETE of the rows however they are issued
+(``QuerySet.update()``, ``QuerySet.delete()``, raw SQL): see ``common.history``.
 """
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+
+from common.history import append_only_triggers
 
 from ..enums import KpiClass
 
@@ -46,6 +52,7 @@ class Visit(_AppendOnly):
     class Meta:
         ordering = ["arrived_at", "id"]
         indexes = [models.Index(fields=["job", "arrived_at"], name="visit_job_arrived")]
+        triggers = append_only_triggers()
 
     def __str__(self) -> str:
         return f"{self.job_id} arrived {self.arrived_at:%Y-%m-%d %H:%M}"
@@ -65,6 +72,7 @@ class Resolution(_AppendOnly):
     class Meta:
         ordering = ["resolved_at", "id"]
         indexes = [models.Index(fields=["job", "resolved_at"], name="resolution_job_resolved")]
+        triggers = append_only_triggers()
 
     def __str__(self) -> str:
         return f"{self.job_id} resolved {self.resolved_at:%Y-%m-%d %H:%M}"
@@ -84,6 +92,7 @@ class Classification(_AppendOnly):
     class Meta:
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["job", "at"], name="classification_job_at")]
+        triggers = append_only_triggers()
 
     def __str__(self) -> str:
         return f"{self.job_id} {'urgent' if self.is_urgent else 'non-urgent'} {self.kpi_class}"

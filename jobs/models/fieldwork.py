@@ -1,7 +1,8 @@
 """The crew's field work: what was found (assessment), flooding events, variations and photos.
 
-``Assessment`` and ``Variation`` are append-only facts (a measure reads the weather flag of
-an overflow and the habitable floors of a flooding event); a correction is a new row.
+``Assessment``, ``Variation`` and ``FloodedProperty`` are append-only facts (a measure reads the
+weather flag of an overflow and the habitable floors of a flooding event); a correction is a new
+row. On PostgreSQL a trigger refuses any UPDATE or DELETE of them (see ``facts``).
 A flooding event spans several jobs: each affected property is counted once per event
 (``FloodedProperty`` is unique per event and property), however many jobs report it.
 """
@@ -11,6 +12,7 @@ from django.core.files.storage import storages
 from django.db import models
 from django.utils import timezone
 
+from common.history import append_only_triggers
 from enquiries.enums import Service
 
 from ..enums import Complexity, VariationKind, Weather
@@ -79,7 +81,7 @@ class FloodingEvent(models.Model):
         return f"{self.name} ({timezone.localtime(self.started_at):%d/%m/%Y})"
 
 
-class FloodedProperty(models.Model):
+class FloodedProperty(_AppendOnly):
     """A property whose habitable floors a flooding event affected: counted once per event."""
 
     event = models.ForeignKey(FloodingEvent, on_delete=models.PROTECT, related_name="properties")
@@ -96,6 +98,7 @@ class FloodedProperty(models.Model):
         ordering = ["event", "street_address"]
         verbose_name_plural = "flooded properties"
         constraints = [models.UniqueConstraint(fields=["event", "property_key"], name="flooded_property_once")]
+        triggers = append_only_triggers()
 
     def __str__(self) -> str:
         return f"{self.street_address}: {self.habitable_floors} habitable floor(s)"
@@ -120,6 +123,7 @@ class Assessment(_AppendOnly):
     class Meta:
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["job", "at"], name="assessment_job_at")]
+        triggers = append_only_triggers()
 
     def __str__(self) -> str:
         return f"{self.job_id} {self.fault_type}"
@@ -139,6 +143,7 @@ class Variation(_AppendOnly):
     class Meta:
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["job", "at"], name="variation_job_at")]
+        triggers = append_only_triggers()
 
     def __str__(self) -> str:
         return f"{self.job_id} variation ({self.get_kind_display()})"

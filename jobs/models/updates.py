@@ -7,6 +7,9 @@ into one PDF per update (a page per customer) by a task, the ``Letter`` row bein
 the same transaction as the update (so a broker outage delays it, never loses it).
 ``UpdateOwed``: after an assessment and after each variation every customer on the job is
 owed an update by a due time; logging an update to them clears it.
+
+What was sent (``CustomerUpdate`` and its ``UpdateRecipient`` rows) is append-only: a customer
+was told it, so it is never rewritten (on PostgreSQL a trigger refuses UPDATE and DELETE).
 """
 
 from django.conf import settings
@@ -14,13 +17,15 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from common.history import append_only_triggers
 from enquiries.enums import ContactChannel
 
 from ..enums import Complexity, LetterStatus, UpdateReason
+from .facts import _AppendOnly
 from .fieldwork import _private_storage
 
 
-class CustomerUpdate(models.Model):
+class CustomerUpdate(_AppendOnly):
     job = models.ForeignKey("jobs.Job", on_delete=models.PROTECT, related_name="customer_updates")
     at = models.DateTimeField(default=timezone.now)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
@@ -37,12 +42,13 @@ class CustomerUpdate(models.Model):
     class Meta:
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["job", "at"], name="customer_update_job_at")]
+        triggers = append_only_triggers()
 
     def __str__(self) -> str:
         return f"{self.job_id} update {self.pk}"
 
 
-class UpdateRecipient(models.Model):
+class UpdateRecipient(_AppendOnly):
     update = models.ForeignKey(CustomerUpdate, on_delete=models.CASCADE, related_name="recipients")
     customer = models.ForeignKey("enquiries.Customer", on_delete=models.PROTECT, related_name="updates_received")
     channel = models.CharField(max_length=20, choices=ContactChannel.choices)
@@ -52,6 +58,7 @@ class UpdateRecipient(models.Model):
     class Meta:
         ordering = ["update", "id"]
         indexes = [models.Index(fields=["customer", "update"], name="update_recipient_customer")]
+        triggers = append_only_triggers()
 
     def __str__(self) -> str:
         return f"{self.customer} by {self.get_channel_display()}"
