@@ -26,12 +26,6 @@ def append_only_triggers() -> list:
     return [pgtrigger.Protect(name=APPEND_ONLY, operation=pgtrigger.Update | pgtrigger.Delete)]
 
 
-# TEMPORARY (issue 20): jobs.services (job_record_arrival, job_complete) still moves the
-# timestamp of the log row it has just written to the arrival or completion time; a parallel
-# change writes that time at the insert instead. Until it is merged, an UPDATE that changes
-# nothing but ``timestamp`` is let through. On merge: delete this condition (Protect with no
-# condition), make the migration, and drop the xfail in tests/test_append_only_facts.py.
-TEMPORARY_TIMESTAMP_REWRITE_ALLOWED = pgtrigger.AnyChange(exclude=["timestamp"])
 
 
 class StateLogHistory(StateLog):
@@ -43,6 +37,7 @@ class StateLogHistory(StateLog):
         verbose_name_plural = "state log"
         triggers = [
             pgtrigger.Protect(name="append_only_delete", operation=pgtrigger.Delete),
-            pgtrigger.Protect(name="append_only_update", operation=pgtrigger.Update,
-                              condition=TEMPORARY_TIMESTAMP_REWRITE_ALLOWED),
+            # No exception, not even the timestamp: a backdated arrival or completion is written
+            # with its time at the insert (jobs.models.job.fsm_log_at).
+            pgtrigger.Protect(name="append_only_update", operation=pgtrigger.Update),
         ]

@@ -159,10 +159,6 @@ def test_state_log_state_and_author_cannot_be_rewritten(history):
 
 
 @pytest.mark.postgres
-@pytest.mark.xfail(strict=True, raises=pytest.fail.Exception,
-                   reason="common.history.TEMPORARY_TIMESTAMP_REWRITE_ALLOWED lets a timestamp-only update "
-                          "through until jobs.services writes the arrival and completion time at the insert: "
-                          "remove the exemption and this marker together")
 def test_state_log_timestamp_cannot_be_rewritten(history):
     row = StateLog.objects.filter(transition="complete").get()
     _refused(lambda: StateLog.objects.filter(pk=row.pk).update(timestamp=row.timestamp - timedelta(days=1)))

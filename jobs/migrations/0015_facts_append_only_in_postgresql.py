@@ -8,7 +8,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('jobs', '0013_job_measure_inputs'),
+        ('jobs', '0014_job_merge_record'),
     ]
 
     operations = [
