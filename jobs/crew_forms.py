@@ -70,7 +70,12 @@ class AssessmentForm(PhotoFormMixin, JobActionForm):
                                 help_text="For a wastewater overflow: wet or dry weather.")
     complexity = forms.ChoiceField(choices=[("", "Choose")] + Complexity.choices)
     expected_completion_at = _when("Expected completion", required=True)
-    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    public_summary = forms.CharField(
+        label="For customers: what was found", required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Plain words the customer update starts from. No names, access details or hazards.")
+    notes = forms.CharField(label="Internal notes (staff only)", required=False,
+                            widget=forms.Textarea(attrs={"rows": 3}),
+                            help_text="Never sent to a customer: access, hazards, neighbours, what to bring.")
     flooding_event = forms.ModelChoiceField(
         label="Flooding event", required=False, queryset=FloodingEvent.objects.none(),
         empty_label="A new flooding event (below)", help_text="For flooding: the event this property is part of.")
@@ -103,6 +108,7 @@ class AssessmentForm(PhotoFormMixin, JobActionForm):
         data = self.cleaned_data
         kwargs = {
             "fault_type": data["fault_type"], "complexity": data["complexity"], "notes": data.get("notes", ""),
+            "public_summary": data.get("public_summary", ""),
             "expected_completion_at": data["expected_completion_at"], "weather": data.get("weather", ""),
             "photos": data.get("photos") or [],
         }
@@ -126,7 +132,11 @@ class StartRepairForm(JobActionForm):
 class VariationForm(PhotoFormMixin, JobActionForm):
     submit_label = "Record variation"
     kind = forms.ChoiceField(label="What changed", choices=[("", "Choose")] + VariationKind.choices)
-    reason = forms.CharField(label="Why", widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(label="Why (staff only)", widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text="Never sent to a customer.")
+    public_reason = forms.CharField(
+        label="For customers: what changes", required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Plain words the next customer update starts from.")
     expected_completion_at = _when("New expected completion", required=True)
     photos = PhotosField()
 

@@ -29,7 +29,7 @@ from enquiries.enums import ContactChannel
 from enquiries.models import Customer
 
 from .due_dates import add_target
-from .enums import Complexity, JobEventKind, UpdateReason
+from .enums import Complexity, JobEventKind, UpdateReason, VariationKind
 from .letters import LETTER_MAX_ATTEMPTS, letter_render, letters_sweep  # noqa: F401  (callers import them from here)
 from .models import CustomerUpdate, Job, JobEvent, Letter, UpdateOwed, UpdateRecipient
 
@@ -120,9 +120,10 @@ def update_prefill(*, job: Job) -> Prefill:
     """The template staff edit before sending: from the assessment and the latest variation."""
     assessment = job.assessments.select_related("fault_type").order_by("-at", "-id").first()
     variation = job.variations.order_by("-at", "-id").first()
+    # Only words meant for customers: the fault's name and the crew's public summary, never their notes.
     issue = assessment.fault_type.name if assessment else (job.category.name if job.category else "The fault")
-    if assessment and assessment.notes:
-        issue = f"{issue}: {assessment.notes}"
+    if assessment and assessment.public_summary:
+        issue = f"{issue}: {assessment.public_summary}"
     complexity = assessment.complexity if assessment else ""
     expected = job.expected_completion_at
     reason = UpdateReason.VARIATION if variation and (not assessment or variation.at > assessment.at) \
@@ -133,7 +134,8 @@ def update_prefill(*, job: Job) -> Prefill:
     if complexity:
         lines.append(f"It is a {Complexity(complexity).label.lower()}-complexity job.")
     if reason == UpdateReason.VARIATION:
-        lines.append(f"The work has changed: {variation.reason}")
+        lines.append(f"The work has changed: {variation.public_reason}" if variation.public_reason
+                     else f"The work has changed ({VariationKind(variation.kind).label.lower()}).")
     if expected:
         lines.append(f"We expect the work to be finished by {timezone.localtime(expected):%A %d %B, %I:%M %p}.")
     lines.append("If you have any questions, please contact us and quote the reference.")

@@ -465,8 +465,9 @@ def _flooding_property(*, job: Job, event: FloodingEvent, floors: int, by, now) 
 
 def job_record_assessment(
     *, job: Job, by, fault_type: FaultType, complexity: str, expected_completion_at, notes: str = "",
-    weather: str = "", habitable_floors: int | None = None, flooding_event: FloodingEvent | None = None,
-    new_flooding_event: dict | None = None, photos: list | None = None, expected_version: int | None = None,
+    public_summary: str = "", weather: str = "", habitable_floors: int | None = None,
+    flooding_event: FloodingEvent | None = None, new_flooding_event: dict | None = None,
+    photos: list | None = None, expected_version: int | None = None,
 ) -> Job:
     """'Record assessment': what the crew found (an Assessment fact), with photos; every customer on
     the job is then owed an update. A flooding event is recorded once and its properties counted once."""
@@ -518,7 +519,8 @@ def job_record_assessment(
                         assessment=summary, expected_completion_at=expected_completion_at)
         Assessment.objects.create(
             job=locked, fault_type=fault_type, weather=weather, complexity=complexity,
-            expected_completion_at=expected_completion_at, notes=notes.strip(), flooding_event=flooding_event,
+            expected_completion_at=expected_completion_at, notes=notes.strip(),
+            public_summary=public_summary.strip(), flooding_event=flooding_event,
             habitable_floors=habitable_floors, at=now, by=permissions.actor_user(by))
         if photos:
             photos_save(job=locked, photos=photos, stage="assessment", by=by)
@@ -532,7 +534,7 @@ def job_start_repair(*, job: Job, by, expected_version: int | None = None, note:
 
 def job_record_variation(
     *, job: Job, by, kind: str, reason: str, expected_completion_at, expected_version: int | None = None,
-    photos: list | None = None,
+    photos: list | None = None, public_reason: str = "",
 ) -> Variation:
     """'Record variation': the scope or timeframe changed. A logged event on the job (not a status
     change), allowed to whoever may work the job on site while it is assessed or in repair; every
@@ -558,6 +560,7 @@ def job_record_variation(
         locked.expected_completion_at = expected_completion_at
         _save(locked, by)
         variation = Variation.objects.create(job=locked, kind=kind, reason=reason.strip(),
+                                             public_reason=public_reason.strip(),
                                              expected_completion_at=expected_completion_at, at=now,
                                              by=permissions.actor_user(by))
         was = f" (was {timezone.localtime(previous):%d/%m/%Y %H:%M})" if previous else ""

@@ -113,9 +113,11 @@ def test_an_overdue_update_is_flagged(job_with, council, crew_user, casemanager_
 
 def test_update_form_is_prefilled_from_the_assessment(job_with, council, crew_user, casemanager_user, client_for):
     job = job_with(customers=_customers(council, 1))
-    services.job_record_assessment(job=job, by=crew_user, **assessment_kwargs(complexity="high", notes="Main split"))
+    services.job_record_assessment(job=job, by=crew_user, **assessment_kwargs(
+        complexity="high", public_summary="Main split", notes="Gate code 4411"))
     page = client_for(casemanager_user).get(reverse("jobs:job-update", args=[job.reference])).content.decode()
     assert "What our crew found: Burst main: Main split." in page
+    assert "4411" not in page  # the crew's internal notes are not words for customers
     assert "high-complexity job" in page and job.reference in page
 
 

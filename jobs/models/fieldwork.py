@@ -112,7 +112,10 @@ class Assessment(_AppendOnly):
     weather = models.CharField(max_length=5, choices=Weather.choices, blank=True)
     complexity = models.CharField(max_length=10, choices=Complexity.choices)
     expected_completion_at = models.DateTimeField()
-    notes = models.TextField(blank=True)
+    # Two kinds of words, kept apart: notes are for staff (access, hazards, neighbours); the
+    # public summary is what a customer may read, and the only text customer updates start from.
+    notes = models.TextField(blank=True, help_text="Internal: staff only, never sent to a customer.")
+    public_summary = models.TextField(blank=True, help_text="What customers may read about what was found.")
     flooding_event = models.ForeignKey(FloodingEvent, on_delete=models.PROTECT, null=True, blank=True,
                                        related_name="assessments")
     habitable_floors = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -134,7 +137,8 @@ class Variation(_AppendOnly):
 
     job = models.ForeignKey("jobs.Job", on_delete=models.PROTECT, related_name="variations")
     kind = models.CharField(max_length=10, choices=VariationKind.choices)
-    reason = models.TextField()
+    reason = models.TextField(help_text="Internal: staff only, never sent to a customer.")
+    public_reason = models.TextField(blank=True, help_text="What customers may read about the change.")
     expected_completion_at = models.DateTimeField()
     at = models.DateTimeField(default=timezone.now)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
