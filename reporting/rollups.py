@@ -2,9 +2,9 @@
 rather than reading a quarter of a million jobs; exact, never stale (PostgreSQL only).
 
 A stored month (``MeasureMonth``: a ``fast.Chunk`` per service) records the database snapshot
-its jobs were read in. Triggers (reporting migration 0006) log every change to what the
+its jobs were read in. Triggers (reporting migrations 0006 and 0007) log every change to what the
 measures read, as (council, month, transaction id) rows in ``MeasureChange``: a job's measure
-columns (the month it was in and the month it is in), its classifications and assessments. A
+columns (``fast.JOB_COLUMNS``; the month it was in and the month it is in) and its assessments. A
 stored month is used only while every logged change to it belongs to a transaction its
 snapshot already saw; a change committed later, or still being made in the reading
 transaction itself, sends the month to be read from the jobs again. A change touching every
