@@ -270,7 +270,8 @@ class Tally:
 
 def tally_rows(service: str, rows: list[JobRow]) -> Tally:
     """The reference definitions, over one service's rows (the SQL path is held to these)."""
-    tally = Tally(population=len(rows), excluded=sum(1 for r in rows if r.excluded))
+    tally = Tally(population=len(rows), excluded=sum(1 for r in rows if r.excluded), ids={"population": [
+        r.id for r in rows]})
     for spec in MEDIANS[service]:
         tally.medians[spec.key], tally.ids[spec.key] = _median_tally(spec, rows)
     if service == Service.WASTEWATER:
