@@ -48,7 +48,7 @@ def test_report_pdf_reads_back_with_its_figures(crafted, council, analyst_user, 
         assert figure in text, figure
     assert "Key insights" in text and "Hotspots" in text and "Method" in text
     assert "for an even count, the mean of the two middle values" in " ".join(text.split())
-    assert report.figures["water_supply"]["figures"][0]["value"] == 37.5
+    assert report.figures["water_supply"]["figures"][0]["value"] == 45.0
 
 
 def test_report_build_twice_builds_once(crafted, council, analyst_user,  # noqa: F811
@@ -141,7 +141,7 @@ def test_csv_export_has_every_timestamp_and_no_personal_data(crafted, council, a
     assert len(rows) == 9  # A B C D E G H J, and I (cancelled, with its reason); not F or K
     a = next(r for r in rows if r["reference"] == crafted["A"].reference)
     assert a["notified_at"] == "2025-08-01T10:00:00+12:00" and a["attendance_minutes"] == "30.0"
-    assert a["resolution_hours"] == "4.00" and a["urgent_at_arrival"] == "yes"
+    assert a["resolution_hours"] == "4.00" and a["urgent"] == "yes" and a["dia_measure"] == "water_fault"
     for secret in ("Aroha", "Ngata", "021 555", "aroha@", "Secret Lane", "Cuba Street"):
         assert secret not in body
 
@@ -159,7 +159,7 @@ def test_publishing_a_period_reports_closed_jobs_and_freezes_the_figures(crafted
     assert Job.objects.get(pk=crafted["D"].pk).status == JobStatus.DISPATCHED
     assert Job.objects.get(pk=crafted["F"].pk).status == JobStatus.CLOSED  # next year's
     published = report.figures["water_supply"]["figures"][0]
-    assert published["key"] == "water-urgent-attendance" and published["value"] == 37.5
+    assert published["key"] == "water-urgent-attendance" and published["value"] == 45.0
     with pytest.raises(ValidationError):
         services.period_publish(council=council, service="water_supply", period=fy(2025), by=analyst_user)
 
@@ -172,7 +172,7 @@ def test_publishing_a_period_reports_closed_jobs_and_freezes_the_figures(crafted
     a = job_services.job_reopen(job=a, reason="Customer says it leaks again", by=casemanager_user)
     assert StateLog.objects.filter(object_id=a.pk, transition="reopen", by=casemanager_user).exists()
     report.refresh_from_db()
-    assert report.figures["water_supply"]["figures"][0]["value"] == 37.5
+    assert report.figures["water_supply"]["figures"][0]["value"] == 45.0
     difference = {row["label"]: row for row in services.publication_difference(report=report)}
     rerun = difference["Urgent call-outs: median resolution time"]
     # A is no longer resolved: the re-run leaves it out, the publication keeps it.
