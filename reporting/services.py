@@ -24,6 +24,7 @@ from jobs.models import Job
 
 from .enums import ReportKind, ReportStatus
 from .measures import councils, dia_measures
+from .method import method_sections
 from .models import Report, ReportSubscription
 from .periods import Period, last_complete
 from .selectors import Scope, measures_as_dict, report_content
@@ -122,14 +123,6 @@ def pdf_from_html(html: str) -> bytes:
     from weasyprint import HTML
 
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
-
-
-def method_sections() -> list[tuple[str, str]]:
-    """The definitions printed on the method page: the modules' own docstrings."""
-    from . import hotspots, insights, measures
-
-    return [("The DIA measures", measures.__doc__), ("Hotspots", hotspots.__doc__),
-            ("Key insights", insights.__doc__)]
 
 
 def _notify_subscribers(report: Report) -> None:
