@@ -200,9 +200,12 @@ class MedianSpec:
 
 def _with_found(specs: list[MedianSpec]) -> list[MedianSpec]:
     """The call-out medians, then the same medians of the jobs staff or telemetry raised."""
-    beside = [replace(s, key=f"{s.key}-found", found=True,
-                      label=f"Raised by staff or telemetry (not call-outs): {s.label[0].lower()}{s.label[1:]}")
-              for s in specs]
+    def label(text: str) -> str:
+        if "call-outs" in text:
+            return text.replace("call-outs", "jobs raised by staff or telemetry (not call-outs)")
+        return f"Raised by staff or telemetry (not call-outs): {text[0].lower()}{text[1:]}"
+
+    beside = [replace(s, key=f"{s.key}-found", found=True, label=label(s.label)) for s in specs]
     return specs + beside
 
 
