@@ -17,6 +17,7 @@ from jobs.enums import JobSource, JobStatus, KpiClass
 from jobs.models import Job
 from reporting import fast, rollups
 from reporting.measures import MEDIANS, dia_measures
+from reporting.models import MeasureMonth
 from tests.factories import FaultTypeFactory
 from tests.test_measures_rules import Story, _year
 
@@ -161,6 +162,7 @@ def test_measures_count_each_job_once_and_stored_months_match_a_fresh_computatio
     _build(story, first, clock, jobs)
     if rollups.enabled():
         dia_measures(period=_year(), council_id=council.pk)  # stores the months as they are now
+        assert MeasureMonth.objects.filter(council=council).exists()
     _build(story, then, clock, jobs)
     for action, service, flag in later:  # and the first jobs change after their months were stored
         try:

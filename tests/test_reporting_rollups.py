@@ -142,3 +142,16 @@ def test_a_month_another_transaction_is_storing_is_computed_not_waited_for(counc
         assert month not in stored and len(stored) == 11
         other.rollback()
     assert figures == _reference(council.pk)
+
+
+def test_the_job_trigger_watches_every_job_column_the_tallies_read():
+    from reporting.triggers import watched_columns
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_triggerdef(t.oid) FROM pg_trigger t WHERE t.tgname = 'reporting_job_update'")
+        (definition,) = cursor.fetchone()
+        cursor.execute("SELECT count(*) FROM pg_trigger WHERE tgname = 'reporting_classification_changed'")
+        assert cursor.fetchone() == (0,)  # the measures read no classification row
+    assert set(fast.JOB_COLUMNS) - {"status"} <= set(watched_columns())
+    for column in watched_columns():
+        assert f"old.{column.split(' ')[0]}" in definition.lower(), column
