@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import connections, transaction
@@ -49,14 +50,20 @@ def _lock_key(council_id: int, day: date) -> int:
     return _LOCKS | (council_id % 65536) << 16 | (day.year * 12 + day.month - 1) % 65536
 
 
+# The seal its trigger wrote (reporting migration 0008): a month restored into another cluster, or
+# written with the triggers bypassed, is not trusted.
+SEALED = "reporting_measure_seal(r.council_id, r.service, r.month, r.snapshot, r.epoch, r.counts, r.seconds)"
+
 _STORED_SQL = """
     SELECT r.council_id, r.service, r.month, r.counts, r.seconds
     FROM reporting_measuremonth r
     WHERE r.month = ANY(%s) AND r.council_id = ANY(%s)
       AND r.epoch = coalesce((SELECT e.n FROM reporting_measureepoch e WHERE e.id = 1), 0)
+      AND r.seal = {SEALED}
       AND NOT EXISTS (SELECT 1 FROM reporting_measurechange c
                       WHERE c.council_id = r.council_id AND c.month = r.month
-                        AND NOT pg_visible_in_snapshot(c.xid::text::xid8, r.snapshot::pg_snapshot))"""
+                        AND NOT pg_visible_in_snapshot(c.xid::text::xid8, r.snapshot::pg_snapshot))""".replace(
+    "{SEALED}", SEALED)
 
 # Read in the tallies' own statement, so from the same snapshot.
 _SNAPSHOT_SQL = ("SELECT pg_current_snapshot()::text, "
@@ -151,3 +158,79 @@ def _store(cursor, rows: list[tuple], written: list[tuple[int, date]], snapshot:
         "WHERE c.council_id = u.council_id AND c.month = u.month "
         "AND pg_visible_in_snapshot(c.xid::text::xid8, %s::pg_snapshot)",
         [[c for c, _d in written], [d for _c, d in written], snapshot])
+
+
+# Verifying and rebuilding (manage.py rollups) ---------------------------------------------
+
+_EVERY_STORED_SQL = """
+    SELECT r.council_id, r.service, r.month, r.counts, r.seconds, r.seal = {SEALED},
+           r.epoch = coalesce((SELECT e.n FROM reporting_measureepoch e WHERE e.id = 1), 0)
+           AND NOT EXISTS (SELECT 1 FROM reporting_measurechange c
+                           WHERE c.council_id = r.council_id AND c.month = r.month
+                             AND NOT pg_visible_in_snapshot(c.xid::text::xid8, r.snapshot::pg_snapshot))
+    FROM reporting_measuremonth r ORDER BY r.month, r.council_id, r.service""".replace("{SEALED}", SEALED)
+
+
+@dataclass
+class Verified:
+    exact: int = 0
+    stale: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def months_verify() -> Verified:
+    """Every stored month, in one REPEATABLE READ snapshot: not trusted (seal), stale (a change
+    logged since: never used), or compared with its tallies read from the jobs now."""
+    from .periods import month as month_period
+
+    found = Verified()
+    connection = connections["default"]
+    with transaction.atomic(using="default"), connection.cursor() as cursor:
+        if len(connection.atomic_blocks) == 1:  # this transaction's own first statement: one snapshot for all
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        cursor.execute(_EVERY_STORED_SQL)
+        rows = cursor.fetchall()
+        usable: dict[date, dict[tuple[int, str], tuple[dict, bytes]]] = defaultdict(dict)
+        for council_id, service, day, counts, seconds, sealed, fresh in rows:
+            counts = json.loads(counts) if isinstance(counts, str) else counts
+            if not sealed:
+                found.problems.append(f"Council {council_id} {service} {day:%Y-%m}: not trusted (its seal does not "
+                                      "match: restored from another cluster, or written with the triggers bypassed).")
+            elif not fresh:
+                found.stale += 1
+            else:
+                usable[day][(council_id, service)] = (counts, bytes(seconds))
+        for day, stored in usable.items():
+            council_ids = sorted({c for c, _s in stored})
+            computed = chunks(periods=[month_period(day.year, day.month)], council_ids=council_ids)[0]
+            for (council_id, service), (counts, seconds) in stored.items():
+                fresh_counts, fresh_seconds = chunk_json(computed.get((0, council_id, service), Chunk()))
+                if (json.loads(json.dumps(fresh_counts)), fresh_seconds) != (counts, seconds):
+                    found.problems.append(f"Council {council_id} {service} {day:%Y-%m}: differs from its jobs.")
+                else:
+                    found.exact += 1
+    return found
+
+
+def months_rebuild() -> int:
+    """Forget every stored month, then store again every month from the first job's to now,
+    a year's months per read-only transaction (the one kind that stores)."""
+    from jobs.models import Job
+
+    from .fast import analytic
+    from .measures import councils
+    from .models import MeasureMonth
+    from .periods import month as month_period
+
+    MeasureMonth.objects.all().delete()
+    first = Job.objects.order_by("notified_at").values_list("notified_at", flat=True).first()
+    if first is None:
+        return 0
+    start, end = timezone.localtime(first), timezone.localtime()
+    indexes = range(start.year * 12 + start.month - 1, end.year * 12 + end.month)
+    months = [month_period(i // 12, i % 12 + 1) for i in indexes]
+    council_ids = list(councils().values_list("pk", flat=True))
+    for at in range(0, len(months), 12):
+        with analytic():
+            month_chunks(months=months[at:at + 12], council_ids=council_ids)
+    return MeasureMonth.objects.count()

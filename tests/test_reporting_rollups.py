@@ -155,3 +155,36 @@ def test_the_job_trigger_watches_every_job_column_the_tallies_read():
     assert set(fast.JOB_COLUMNS) - {"status"} <= set(watched_columns())
     for column in watched_columns():
         assert f"old.{column.split(' ')[0]}" in definition.lower(), column
+
+
+def _tamper(sql: str) -> None:
+    """A write to one stored month from outside the application."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql.replace("{ONE}", "(SELECT id FROM reporting_measuremonth WHERE counts->>'population' <> '0' "
+                                            "ORDER BY id LIMIT 1)"))
+
+
+def test_rollups_verify_finds_a_month_written_with_the_triggers_bypassed_and_rebuild_mends_it(council, other_council):
+    from django.core.management import CommandError, call_command
+
+    _assert_exact([council, other_council])  # stores the months
+    call_command("rollups", "verify")
+    _tamper("SET session_replication_role = replica; "
+            "UPDATE reporting_measuremonth SET counts = jsonb_set(counts, '{population}', '999') WHERE id = {ONE}; "
+            "SET session_replication_role = origin")
+    with pytest.raises(CommandError, match="1 stored months differ from the jobs or are not trusted"):
+        call_command("rollups", "verify")
+    _assert_exact([council, other_council])  # the untrusted month is read from the jobs, not used
+
+    call_command("rollups", "rebuild")
+    call_command("rollups", "verify")
+    assert MeasureMonth.objects.count() > 0
+
+
+def test_rollups_verify_finds_a_sealed_month_that_differs_from_its_jobs(council, other_council):
+    from django.core.management import CommandError, call_command
+
+    _assert_exact([council, other_council])
+    _tamper("UPDATE reporting_measuremonth SET counts = jsonb_set(counts, '{population}', '999') WHERE id = {ONE}")
+    with pytest.raises(CommandError):
+        call_command("rollups", "verify")
