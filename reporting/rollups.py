@@ -24,6 +24,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.conf import settings
 from django.db import connections, transaction
 from django.utils import timezone
 
@@ -54,16 +55,21 @@ def _lock_key(council_id: int, day: date) -> int:
 # written with the triggers bypassed, is not trusted.
 SEALED = "reporting_measure_seal(r.council_id, r.service, r.month, r.snapshot, r.epoch, r.counts, r.seconds)"
 
+# The triggers group changes by the zone in reporting_measure_settings (migration 0009): stored
+# months are used and stored only while it is the zone the application runs in.
+ZONED = "(SELECT s.zone FROM reporting_measure_settings s WHERE s.id = 1) IS NOT DISTINCT FROM %s"
+
 _STORED_SQL = """
     SELECT r.council_id, r.service, r.month, r.counts, r.seconds
     FROM reporting_measuremonth r
     WHERE r.month = ANY(%s) AND r.council_id = ANY(%s)
       AND r.epoch = coalesce((SELECT e.n FROM reporting_measureepoch e WHERE e.id = 1), 0)
       AND r.seal = {SEALED}
+      AND {ZONED}
       AND NOT EXISTS (SELECT 1 FROM reporting_measurechange c
                       WHERE c.council_id = r.council_id AND c.month = r.month
                         AND NOT pg_visible_in_snapshot(c.xid::text::xid8, r.snapshot::pg_snapshot))""".replace(
-    "{SEALED}", SEALED)
+    "{SEALED}", SEALED).replace("{ZONED}", ZONED)
 
 # Read in the tallies' own statement, so from the same snapshot.
 _SNAPSHOT_SQL = ("SELECT pg_current_snapshot()::text, "
@@ -77,8 +83,8 @@ _SNAPSHOT_SQL = ("SELECT pg_current_snapshot()::text, "
 _LOCK_SQL = """
     SELECT k FROM unnest(%s::bigint[]) AS u (k)
     WHERE CASE WHEN pg_current_xact_id_if_assigned() IS NULL
-                AND current_setting('transaction_isolation') = 'read committed'
-          THEN pg_try_advisory_xact_lock(k) ELSE false END"""
+                AND current_setting('transaction_isolation') = 'read committed' AND {ZONED}
+          THEN pg_try_advisory_xact_lock(k) ELSE false END""".replace("{ZONED}", ZONED)
 
 
 def chunk_json(chunk: Chunk) -> tuple[dict, bytes]:
@@ -108,7 +114,7 @@ def month_chunks(*, months: list[Period], council_ids: list[int]) -> dict[tuple[
     found: dict[tuple[str, int, str], Chunk] = {}
     fresh: dict[tuple[int, date], int] = defaultdict(int)
     with connections["default"].cursor() as cursor:
-        cursor.execute(_STORED_SQL, [list(days), list(council_ids)])
+        cursor.execute(_STORED_SQL, [list(days), list(council_ids), settings.TIME_ZONE])
         for council_id, service, day, counts, seconds in cursor.fetchall():
             counts = json.loads(counts) if isinstance(counts, str) else counts  # Django reads jsonb as text
             found[(days[day].key, council_id, service)] = chunk_back(service, counts, bytes(seconds))
@@ -126,7 +132,7 @@ def _read_and_store(stale: list[tuple[int, date]], days: dict[date, Period]) -> 
     pairs = [(c, d) for c in council_ids for d in month_days]
     with transaction.atomic(using="default", savepoint=False), connections["default"].cursor() as cursor:
         keys = [_lock_key(c, d) for c, d in pairs]
-        cursor.execute(_LOCK_SQL, [keys])
+        cursor.execute(_LOCK_SQL, [keys, settings.TIME_ZONE])
         got = {k for (k,) in cursor.fetchall()}
         locked = {(c, d) for (c, d), k in zip(pairs, keys, strict=True) if k in got}
         found, (snapshot, epoch) = chunks(periods=[days[d] for d in month_days], council_ids=council_ids,
@@ -188,6 +194,11 @@ def months_verify() -> Verified:
     with transaction.atomic(using="default"), connection.cursor() as cursor:
         if len(connection.atomic_blocks) == 1:  # this transaction's own first statement: one snapshot for all
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        cursor.execute("SELECT s.zone FROM reporting_measure_settings s WHERE s.id = 1")
+        zone = (cursor.fetchone() or [None])[0]
+        if zone != settings.TIME_ZONE:
+            found.problems.append(f"The triggers group changes by the time zone {zone or '(none)'}, the application "
+                                  f"runs in {settings.TIME_ZONE}: no stored month is used until a rebuild.")
         cursor.execute(_EVERY_STORED_SQL)
         rows = cursor.fetchall()
         usable: dict[date, dict[tuple[int, str], tuple[dict, bytes]]] = defaultdict(dict)
@@ -213,8 +224,9 @@ def months_verify() -> Verified:
 
 
 def months_rebuild() -> int:
-    """Forget every stored month, then store again every month from the first job's to now,
-    a year's months per read-only transaction (the one kind that stores)."""
+    """Forget every stored month (and record the application's time zone as the one the triggers
+    group changes by), then store again every month from the first job's to now, a year's months
+    per read-only transaction (the one kind that stores)."""
     from jobs.models import Job
 
     from .fast import analytic
@@ -222,7 +234,12 @@ def months_rebuild() -> int:
     from .models import MeasureMonth
     from .periods import month as month_period
 
-    MeasureMonth.objects.all().delete()
+    with transaction.atomic(using="default"), connections["default"].cursor() as cursor:
+        cursor.execute("INSERT INTO reporting_measure_settings (id, zone) VALUES (1, %s) "
+                       "ON CONFLICT (id) DO UPDATE SET zone = EXCLUDED.zone", [settings.TIME_ZONE])
+        cursor.execute("INSERT INTO reporting_measureepoch (id, n) VALUES (1, 1) "
+                       "ON CONFLICT (id) DO UPDATE SET n = reporting_measureepoch.n + 1")
+        MeasureMonth.objects.all().delete()
     first = Job.objects.order_by("notified_at").values_list("notified_at", flat=True).first()
     if first is None:
         return 0

@@ -4,6 +4,7 @@ transactions as the application commits them, including one committed while a mo
 being read; and a month another transaction is storing is computed, not waited for."""
 
 import datetime as dt
+import io
 from contextlib import contextmanager
 from unittest import mock
 
@@ -188,3 +189,27 @@ def test_rollups_verify_finds_a_sealed_month_that_differs_from_its_jobs(council,
     _tamper("UPDATE reporting_measuremonth SET counts = jsonb_set(counts, '{population}', '999') WHERE id = {ONE}")
     with pytest.raises(CommandError):
         call_command("rollups", "verify")
+
+
+def test_the_time_zone_is_data_not_sql_and_a_different_one_retires_the_stored_months(council, other_council,
+                                                                                    settings):
+    from django.core.management import CommandError, call_command
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_functiondef('reporting_measure_month(timestamptz)'::regprocedure)")
+        assert settings.TIME_ZONE not in cursor.fetchone()[0]
+    _assert_exact([council, other_council])
+    assert MeasureMonth.objects.exists()
+    with connection.cursor() as cursor:  # as after a deployment whose TIME_ZONE changed
+        cursor.execute("UPDATE reporting_measure_settings SET zone = 'UTC'")
+    stored = _computed_at()
+    _assert_exact([council, other_council])  # from the jobs: the stored months are not used...
+    assert _computed_at() == stored  # ...nor stored again
+    said = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("rollups", "verify", stderr=said)
+    assert "changes by the time zone UTC" in said.getvalue()
+
+    call_command("rollups", "rebuild")
+    call_command("rollups", "verify")
+    _assert_exact([council, other_council])
