@@ -15,16 +15,15 @@ from django.db import connections
 from django.utils import timezone
 from psycopg import sql as psycopg_sql
 
-from .fast import _in_force
 from .replica import on_replica, replica_alias
+from .rounding import half_up
 
 BATCH = 2000
 COLUMNS = [
     ("reference", "reference"), ("council", "council__short_code"), ("service", "service"), ("source", "source"),
     ("suburb", "suburb__name"), ("category", "category__name"), ("priority", "priority__name"),
-    ("urgent_now", "is_urgent"), ("dia_measure_now", "kpi_class"),
-    ("urgent_at_arrival", "urgent_at_arrival"), ("dia_measure_at_arrival", "kpi_at_arrival"),
-    ("urgent_at_resolution", "urgent_at_resolution"), ("dia_measure_at_resolution", "kpi_at_resolution"),
+    # The one classification the measures count the job under (reporting.measures).
+    ("urgent", "is_urgent"), ("dia_measure", "kpi_class"),
     ("status", "status"), ("notified_at", "notified_at"), ("found_at", "found_at"), ("created_at", "created_at"),
     ("categorised_at", "categorised_at"), ("allocated_at", "allocated_at"), ("dispatched_at", "dispatched_at"),
     ("attended_at", "attended_at"), ("assessed_at", "assessed_at"), ("repair_started_at", "repair_started_at"),
@@ -56,22 +55,13 @@ def _cell(value):
     return value
 
 
-def _annotated(jobs):
-    return jobs.annotate(
-        urgent_at_arrival=_in_force("is_urgent", "attended_at"),
-        kpi_at_arrival=_in_force("kpi_class", "attended_at"),
-        urgent_at_resolution=_in_force("is_urgent", "completed_at"),
-        kpi_at_resolution=_in_force("kpi_class", "completed_at"),
-    )
-
-
 @on_replica
 def _batch(jobs, after: int):
-    annotated = _annotated(jobs.filter(pk__gt=after)).order_by("pk")
+    annotated = jobs.filter(pk__gt=after).order_by("pk")
     return list(annotated.values_list("pk", *[c for _n, c in COLUMNS])[:BATCH])
 
 
-_BOOLEANS = {"urgent_now", "urgent_at_arrival", "urgent_at_resolution", "excluded_from_measures"}
+_BOOLEANS = {"urgent", "excluded_from_measures"}
 
 
 def _local_iso(column: str, zone: str) -> str:
@@ -89,7 +79,7 @@ def _local_iso(column: str, zone: str) -> str:
 def _copy_csv(jobs) -> Iterator[bytes]:
     """PostgreSQL writes the CSV itself (COPY ... TO STDOUT), in the same format, streamed in chunks."""
     try:
-        inner, params = _annotated(jobs).order_by("pk").values_list(*[c for _n, c in COLUMNS]).query.sql_with_params()
+        inner, params = jobs.order_by("pk").values_list(*[c for _n, c in COLUMNS]).query.sql_with_params()
     except EmptyResultSet:  # nothing can match: the header alone
         return
     zone = psycopg_sql.Literal(timezone.get_default_timezone_name()).as_string()
@@ -132,8 +122,9 @@ def job_rows_csv(jobs) -> Iterator[str]:
             return
         for _pk, *values in rows:
             notified, attended, completed = values[_NOTIFIED], values[_ATTENDED], values[_COMPLETED]
-            minutes = f"{(attended - notified).total_seconds() / 60:.1f}" if attended else ""
-            hours = f"{(completed - notified).total_seconds() / 3600:.2f}" if completed else ""
+            # Half-up, as PostgreSQL's round(numeric) in _copy_csv (reporting.rounding).
+            minutes = f"{half_up((attended - notified).total_seconds() / 60, 1)}" if attended else ""
+            hours = f"{half_up((completed - notified).total_seconds() / 3600, 2)}" if completed else ""
             yield writer.writerow([_cell(v) for v in values] + [minutes, hours])
         after = rows[-1][0]
 

@@ -1,10 +1,10 @@
 """The measures' tallies for every council and service at once, aggregated inside PostgreSQL.
 
 The same definitions as ``measures`` (a test holds the two to the same figures on random
-data): the classification in force at the measure's time, or the current one for a job still
-waiting; excluded jobs beside; the crew's latest assessment for the fault type, the weather and
-the flooding event. Only a job classified again after the measure's time needs its history
-looked up; for every other job the classification in force is its current one.
+data): each job under its current service and its one classification (its own ``kpi_class``
+and ``is_urgent``), call-outs apart from jobs raised by staff or telemetry, excluded jobs beside
+the medians, the crew's latest assessment for the fault type, the weather and the flooding
+event. Every input is a column of the job or of its latest assessment: no per-job look-up.
 
 The jobs are aggregated into ``Chunk``s (a group's counts and each median's values in ascending
 order), per period or per month (``reporting.rollups`` stores the months). Medians are exact,
@@ -26,29 +26,24 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, transaction
-from django.db.models import Case, Exists, F, IntegerField, OuterRef, Sum, Value, When
+from django.db.models import Case, F, IntegerField, Sum, Value, When
 
 from enquiries.enums import Service
-from jobs.enums import KpiClass
-from jobs.models import Classification
+from jobs.enums import JobSource, KpiClass
 
-from .measures import MEDIANS, Tally, _classification, population
+from . import inputs
+from .measures import MEDIANS, Tally, population
 from .periods import Period, month
 from .replica import on_replica, replica_alias
+
+# The job columns the tallies read (and the population's filter, ``status``): the stored months'
+# trigger (``reporting.triggers``) watches exactly these, so a change to any of them is logged.
+JOB_COLUMNS = ("service", "source", "kpi_class", "is_urgent", "excluded_from_measures", "excluded_reason",
+               "notified_at", "attended_at", "completed_at", "status")
 
 
 def available() -> bool:
     return connections[replica_alias()].vendor == "postgresql"
-
-
-def _in_force(value: str, moment: str):
-    """The classification in force at ``moment`` (the current one while ``moment`` is empty)."""
-    reclassified_after = Exists(Classification.objects.filter(job=OuterRef("pk"), at__gt=OuterRef(moment)))
-    return Case(
-        When(**{f"{moment}__isnull": True}, then=F(value)),
-        When(reclassified_after, then=_classification(value, moment)),
-        default=F(value),
-    )
 
 
 def middle(lower: float | None, upper: float | None, count: int, scale: int) -> float | None:
@@ -59,7 +54,7 @@ def middle(lower: float | None, upper: float | None, count: int, scale: int) -> 
     return lower if count % 2 else (lower + upper) / 2
 
 
-_KIND = {"attendance": ("a_kpi", "a_urgent", "attended", 60), "resolution": ("r_kpi", "r_urgent", "completed", 3600)}
+_SCALE = {"attendance": 60, "resolution": 3600}
 _SPECS = [(service, spec) for service in Service.values for spec in MEDIANS[service]]
 
 
@@ -71,10 +66,11 @@ def _literal(value: str) -> str:
 
 
 def _member(service: str, spec) -> str:
-    kpi, urgent, _moment, _scale = _KIND[spec.kind]
-    condition = f"t.service = {_literal(service)} AND t.{kpi} = {_literal(spec.kpi)}"
+    """``MedianSpec.member`` in SQL, over the columns of ``t`` in ``chunks``."""
+    condition = f"t.service = {_literal(service)} AND t.kpi = {_literal(spec.kpi)}"
     if spec.urgent is not None:
-        condition += f" AND t.{urgent} IS {'TRUE' if spec.urgent else 'NOT TRUE'}"
+        condition += f" AND t.urgent IS {'TRUE' if spec.urgent else 'NOT TRUE'}"
+    condition += f" AND t.found IS {'TRUE' if spec.found else 'FALSE'}"
     if service == Service.WASTEWATER:  # inputs.is_overflow_fault: not assessed, or a wastewater fault
         condition += " AND (t.f_service IS NULL OR t.f_service = 'wastewater')"
     return condition
@@ -110,27 +106,20 @@ def _numbered(kind: str) -> str:
                               if spec.kind == kind) + " END"
 
 
-def _classified(value: str, moment: str, table: str) -> str:
-    """``measures._classification``: the classification in force at the moment, else the first,
-    else the job's own (read only for a job classified more than once)."""
-    return (f"COALESCE((SELECT c.{value} FROM {table} c WHERE c.job_id = j.id AND c.at <= j.{moment} "
-            f"ORDER BY c.at DESC, c.id DESC LIMIT 1), "
-            f"(SELECT c.{value} FROM {table} c WHERE c.job_id = j.id ORDER BY c.at, c.id LIMIT 1), j.{value})")
-
-
-# The dry-weather, flooding-event and habitable-floor counts (``measures.tally_rows``).
-_DRY = (f"t.service = {_literal(Service.WASTEWATER)} AND t.arr_kpi = {_literal(KpiClass.WASTEWATER_OVERFLOW)} "
-        "AND t.f_weather = 'dry' AND NOT t.excl")
-_FLOODING = (f"t.service = {_literal(Service.STORMWATER)} AND t.arr_kpi = {_literal(KpiClass.STORMWATER_FLOODING)} "
-             "AND NOT t.excl")
+# The dry-weather, flooding-event and habitable-floor counts (``measures.tally_rows``): by the
+# job's one DIA measure, every job but one excluded as not the council's asset (``t.gone``).
+_DRY = (f"t.service = {_literal(Service.WASTEWATER)} AND t.kpi = {_literal(KpiClass.WASTEWATER_OVERFLOW)} "
+        "AND t.f_weather = 'dry' AND NOT t.gone")
+_FLOODING = (f"t.service = {_literal(Service.STORMWATER)} AND t.kpi = {_literal(KpiClass.STORMWATER_FLOODING)} "
+             "AND NOT t.gone")
 
 
 @contextmanager
 def analytic():
     """One transaction on the reporting database for a dashboard's or report's queries, with
-    PostgreSQL's JIT off and a larger sort memory. The measures' plans carry huge cost estimates
-    (a subplan per classification look-up, most never run), so the planner compiled them: at 1M
-    enquiries 2.3 of the tallies' 3.9 s went to JIT compilation, and the sorts spilled to disk (a
+    PostgreSQL's JIT off and a larger sort memory. The measures' plans carried huge cost estimates,
+    so the planner compiled them: at 1M enquiries 2.3 of the tallies' 3.9 s once went to JIT
+    compilation, and the sorts spilled to disk (a
     year's 237,000 jobs sort in 42 MB: 128 MB keeps them in memory, for this transaction only)."""
     alias = replica_alias()
     if connections[alias].vendor != "postgresql" or _analytic.get():
@@ -193,7 +182,7 @@ def merged(service: str, chunks: list[Chunk], floors: dict[int, int]) -> Tally:
         value = None
         if counted:
             lower, upper = _middle_values([p[0] for p in parts], counted)
-            value = middle(lower, upper, counted, _KIND[spec.kind][3])
+            value = middle(lower, upper, counted, _SCALE[spec.kind])
         tally.medians[spec.key] = (value, counted, pending, left_out)
     return tally
 
@@ -261,24 +250,14 @@ def chunks(*, periods: list[Period], council_ids: list[int], services: list[str]
                    for i, p in enumerate(periods)], output_field=IntegerField())
     jobs = jobs.order_by().annotate(group_id=Value(0) if together else F("council_id"), period_index=which)
     try:
-        inner, params = jobs.values_list(
-            "id", "period_index", "group_id", "service", "kpi_class", "is_urgent", "excluded_from_measures",
-            "notified_at", "attended_at", "completed_at").query.sql_with_params()
+        inner, params = jobs.values_list("id", "period_index", "group_id", *JOB_COLUMNS).query.sql_with_params()
     except EmptyResultSet:  # no council at all: nothing to aggregate
         return {}, None
     connection = connections[replica_alias()]
     quote = connection.ops.quote_name
-    classified = quote(Classification._meta.db_table)
-
-    def in_force(value: str, moment: str, *, first_while_waiting: bool = False) -> str:
-        # One classification (or none) is the job's current one at any moment (every change of
-        # category or priority writes one): only a job classified again needs its history read.
-        waiting = "" if first_while_waiting else f" OR j.{moment} IS NULL"
-        return f"CASE WHEN m.job_id IS NULL{waiting} THEN j.{value} ELSE {_classified(value, moment, classified)} END"
-
     fieldwork = f"{_literal(Service.WASTEWATER)}, {_literal(Service.STORMWATER)}"
     # OFFSET 0 keeps each inner query a subquery: otherwise PostgreSQL pulls it up and repeats each
-    # classification CASE, and each median's numbering, in every FILTER that reads it.
+    # median's numbering in every FILTER that reads it.
     sql = f"""
         SELECT t.per, t.grp, t.service, count(*), count(*) FILTER (WHERE t.excl), count(*) FILTER (WHERE t.dry),
                array_agg(DISTINCT t.f_event) FILTER (WHERE t.flooding AND t.f_event IS NOT NULL),
@@ -291,18 +270,11 @@ def chunks(*, periods: list[Period], council_ids: list[int], services: list[str]
                  EXTRACT(EPOCH FROM (t.completed - t.notified))::float8,
                  {_DRY}, {_FLOODING}, t.f_event, t.f_floors
           FROM (
-            SELECT j.per, j.grp, j.service, j.excl, j.notified, j.attended_at, j.completed_at,
-                   {in_force("kpi_class", "attended_at")} AS a_kpi, {in_force("is_urgent", "attended_at")} AS a_urgent,
-                   {in_force("kpi_class", "completed_at")} AS r_kpi,
-                   {in_force("is_urgent", "completed_at")} AS r_urgent,
-                   {in_force("kpi_class", "attended_at", first_while_waiting=True)} AS arr_kpi,
-                   fa.service AS f_service, fa.weather AS f_weather, fa.event AS f_event, fa.floors AS f_floors
-            FROM ({inner}) AS j (id, per, grp, service, kpi_class, is_urgent, excl, notified, attended_at,
-                                 completed_at)
-            -- ORDER BY: grouping the job_id index in order (110 ms at 1M) rather than hashing
-            -- 500,000 job ids (480 ms) becomes the plan PostgreSQL prefers.
-            LEFT JOIN (SELECT job_id FROM {classified} GROUP BY job_id HAVING count(*) > 1 ORDER BY job_id) m
-                ON m.job_id = j.id
+            SELECT j.per, j.grp, j.service, j.source <> {_literal(JobSource.CUSTOMER)}, j.kpi_class, j.is_urgent,
+                   j.excl, j.excl AND {inputs.not_our_asset_sql("j.reason")}, j.notified, j.attended_at,
+                   j.completed_at, fa.service, fa.weather, fa.event, fa.floors
+            FROM ({inner}) AS j (id, per, grp, service, source, kpi_class, is_urgent, excl, reason, notified,
+                                 attended_at, completed_at, status)
             -- The crew's assessment in force (each job's latest), joined for the services that use
             -- it: one hash join (a lookup per job cost 0.5 s at 1M even with no assessments).
             LEFT JOIN (
@@ -312,7 +284,7 @@ def chunks(*, periods: list[Period], council_ids: list[int], services: list[str]
                 JOIN {quote(FaultType._meta.db_table)} ft ON ft.id = a.fault_type_id
                 ORDER BY a.job_id, a.at DESC, a.id DESC) fa ON fa.job_id = j.id AND j.service IN ({fieldwork})
             OFFSET 0
-          ) AS t (per, grp, service, excl, notified, attended, completed, a_kpi, a_urgent, r_kpi, r_urgent, arr_kpi,
+          ) AS t (per, grp, service, found, kpi, urgent, excl, gone, notified, attended, completed,
                   f_service, f_weather, f_event, f_floors)
           OFFSET 0
         ) AS t (per, grp, service, excl, a_spec, r_spec, a_sec, r_sec, dry, flooding, f_event, f_floors)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 
-from jobs.enums import KpiClass
+from jobs.enums import CancelReason, KpiClass
 
 AWAITS_FIELDWORK = "Needs the crew's assessment of fault type and weather (issue 9): not yet recorded."
 
@@ -72,18 +72,35 @@ def is_overflow_fault(row) -> bool:
     return service is None or service == "wastewater"
 
 
+# An exclusion whose reason says the asset is not the council's takes the job out of the event
+# counts too. The reason is the case manager's text (``Job.excluded_reason``); it says so when it
+# starts with the cancel reason's code or label (``CancelReason.NOT_OUR_ASSET``).
+NOT_OUR_ASSET_PREFIXES = tuple(p.lower() for p in (CancelReason.NOT_OUR_ASSET.label, CancelReason.NOT_OUR_ASSET.value))
+
+
+def not_our_asset(reason: str) -> bool:
+    return (reason or "").lower().startswith(NOT_OUR_ASSET_PREFIXES)
+
+
+def not_our_asset_sql(column: str) -> str:
+    """``not_our_asset`` in SQL, over a text column (the prefixes are code constants)."""
+    return "(" + " OR ".join(f"left(lower({column}), {len(p)}) = '{p}'" for p in NOT_OUR_ASSET_PREFIXES) + ")"
+
+
 def is_dry_weather(row) -> bool:
     return row.fault.get("fault_weather") == "dry"
 
 
-def _flooding_rows(rows):
-    return [r for r in rows if r.kpi_at_arrival == KpiClass.STORMWATER_FLOODING and not r.excluded]
+def flooding_rows(rows):
+    """The flooding jobs the event counts keep: by the job's one DIA measure, every job but one
+    excluded as not the council's asset."""
+    return [r for r in rows if r.kpi_class == KpiClass.STORMWATER_FLOODING and r.in_events]
 
 
 def flooding_events(rows) -> int:
     """Recorded flooding events among the jobs (an event spanning several jobs counts once),
     plus each flooding job with no event recorded as its own event."""
-    flooding = _flooding_rows(rows)
+    flooding = flooding_rows(rows)
     events = {r.fault.get("fault_event") for r in flooding if r.fault.get("fault_event")}
     return len(events) + sum(1 for r in flooding if not r.fault.get("fault_event"))
 
@@ -93,7 +110,7 @@ def habitable_floors(rows) -> int | None:
     floors on the assessment of a flooding job with no event; None until issue 9 is there."""
     if not fieldwork_ready():
         return None
-    flooding = _flooding_rows(rows)
+    flooding = flooding_rows(rows)
     events = {r.fault.get("fault_event") for r in flooding if r.fault.get("fault_event")}
     floors = sum(r.fault.get("fault_floors") or 0 for r in flooding if not r.fault.get("fault_event"))
     if events:
@@ -115,17 +132,26 @@ def complaints_ready() -> bool:
     return complaint_model() is not None
 
 
+# The rules' "response to any of these" categories (water 4(f), wastewater 4(d)).
+RESPONSE_CATEGORIES = ("water_response", "wastewater_response")
+
+
 def dia_complaints(*, period, council_ids=None):
-    """Complaints in a DIA category received in the period, except those raised on an enquiry
-    that the period already counts (each complaint counted once)."""
+    """Complaints in a DIA category received in the period, each counted once: one raised on an
+    enquiry the period already counts is not counted again, unless it is about our response and
+    its enquiry was counted under another matter (it then counts under "response")."""
+    from django.db.models import F, Q
+
     Complaint = complaint_model()
     found = Complaint.objects.exclude(category__dia_measure="").filter(
         received_at__gte=period.start, received_at__lt=period.end)
     if council_ids is not None:
         found = found.filter(council_id__in=list(council_ids))
-    return found.exclude(
-        enquiry__isnull=False, enquiry__issue_type__dia_category__gt="",
-        enquiry__received_at__gte=period.start, enquiry__received_at__lt=period.end)
+    enquiry_counted = Q(enquiry__isnull=False, enquiry__issue_type__dia_category__gt="",
+                        enquiry__received_at__gte=period.start, enquiry__received_at__lt=period.end)
+    same_matter = ~Q(category__dia_measure__in=RESPONSE_CATEGORIES) | Q(
+        category__dia_measure=F("enquiry__issue_type__dia_category"))
+    return found.exclude(enquiry_counted & same_matter)
 
 
 # Feedback (stage 4) -------------------------------------------------------------------

@@ -1,49 +1,65 @@
 """The DIA Non-Financial Performance Measures Rules 2013, computed from each job's own history.
 
-Definitions (the report's method page prints this docstring's rules in words):
+Definitions (the report's method page states the same rules in plain words: ``reporting.method``):
 
 - **Population**: jobs not cancelled (merged duplicates are cancelled too), of that council and
   service, whose notification time (``Job.notified_at``: the earliest linked enquiry's received
   time, or when staff or telemetry found the fault) falls in the period, in New Zealand time.
-  Jobs excluded from the measures (with an audited reason) stay in the population's count but
-  are left out of every median, and are counted beside them.
-- **Urgent or non-urgent, and which measure**: the classification in force at the time of the
-  measure (``facts.Classification``): at arrival on site for attendance time, at the confirmed
-  resolution for resolution time. A job categorised only after its arrival takes its first
-  classification; a job not yet attended or resolved takes its current one.
+- **One classification per job**: a job counts under its current service and under one urgency
+  and one DIA measure, its classification in force now (the latest ``Classification``, which
+  ``Job.is_urgent`` and ``Job.kpi_class`` copy). The urgency is fixed when the job is
+  categorised; only a case manager's logged correction (a reclassification with a reason, or a
+  change of service) moves it, and it moves the whole job: attendance, resolution and counts.
+- **Call-outs**: the medians are about call-outs, jobs a customer or member of the public told
+  us about (``JobSource.CUSTOMER``). Jobs raised by staff or telemetry have their own medians,
+  reported beside the call-outs' and never inside them.
 - **Attendance time** = first arrival on site (``Job.attended_at``, the first ``Visit``) minus
   notification. **Resolution time** = the last confirmed resolution (``Job.completed_at``; a
   reopened job is unresolved until it is resolved again) minus notification. Jobs not yet
   attended or resolved are left out of that median and counted beside it.
+- **Wastewater medians** cover overflows caused by blockages or other faults: jobs whose DIA
+  measure is the overflow measure and, once the crew has assessed them, whose fault type is a
+  wastewater fault (overflow, blockage or other fault).
+- **Excluded jobs** (with an audited reason) leave the medians only, counted beside them; they
+  stay in the population and in the event counts (dry-weather overflows, flooding events,
+  habitable floors), unless the reason says the asset is not the council's
+  (``inputs.not_our_asset``).
 - **Median**: the middle value; for an even count, the mean of the two middle values. Shown in
-  minutes for attendance and in hours (one decimal) for resolution.
+  minutes for attendance and in hours for resolution, to one decimal.
+- **Events**: a dry-weather overflow and a flooding event are events, not jobs: callers about one
+  overflow are one job (their enquiries are linked to it, or its duplicates merged into it and
+  cancelled); jobs the crew put in one recorded flooding event are one event.
+- **Stormwater**: the number of flooding events is a count; the habitable floors affected are per
+  1000 connected properties.
 - **Per 1000 connections**: a count divided by the council's connections (connected properties
   for stormwater) for the financial year the period falls in, times 1000.
 - **Complaints**: every enquiry whose issue type maps to a DIA complaint category, plus every
   complaint (stage 3) in a DIA category, received in the period; a complaint raised on an
-  enquiry already counted is not counted again.
+  enquiry already counted is not counted again, except a complaint about our response, which
+  counts under "response" when its enquiry was counted under another matter.
+- **Rounding**: decimal half-up, once, where a figure is shown (``reporting.rounding``).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from django.db.models import Count, F, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count
 
 from accounts.enums import OrganisationKind
 from accounts.models import Organisation
 from enquiries.enums import DIA_CATEGORY_SERVICE, DiaComplaintCategory, Service
 from enquiries.models import Enquiry
-from jobs.enums import JobStatus, KpiClass
-from jobs.models import Classification, ConnectionCount, Job
+from jobs.enums import JobSource, JobStatus, KpiClass
+from jobs.models import ConnectionCount, Job
 
 from . import inputs
 from .periods import Period
 from .replica import on_replica
+from .rounding import format_value
 
 
 def median(values: Iterable[float]) -> float | None:
@@ -58,24 +74,32 @@ def median(values: Iterable[float]) -> float | None:
 
 @dataclass(frozen=True)
 class JobRow:
-    """One job's inputs to the measures, as read from its history."""
+    """One job's inputs to the measures: its own columns (``MEASURE_COLUMNS``) and its latest
+    assessment."""
 
     id: int
     council_id: int
     service: str
+    source: str
     notified_at: datetime
     attended_at: datetime | None
     completed_at: datetime | None
-    urgent_at_arrival: bool | None
-    kpi_at_arrival: str
-    urgent_at_resolution: bool | None
-    kpi_at_resolution: str
+    is_urgent: bool | None
+    kpi_class: str
     excluded: bool
+    excluded_reason: str
     status: str
     suburb_id: int
-    urgent_now: bool | None
-    kpi_now: str
     fault: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def call_out(self) -> bool:
+        return self.source == JobSource.CUSTOMER
+
+    @property
+    def in_events(self) -> bool:
+        """Counted in the event counts: every job but one excluded as not the council's asset."""
+        return not (self.excluded and inputs.not_our_asset(self.excluded_reason))
 
     @property
     def attendance_minutes(self) -> float | None:
@@ -90,13 +114,10 @@ class JobRow:
         return (self.completed_at - self.notified_at).total_seconds() / 3600
 
 
-def _classification(value: str, moment: str | None):
-    facts = Classification.objects.filter(job=OuterRef("pk"))
-    first = Subquery(facts.order_by("at", "id").values(value)[:1])
-    if moment is None:
-        return first
-    at_moment = Subquery(facts.filter(at__lte=OuterRef(moment)).order_by("-at", "-id").values(value)[:1])
-    return Coalesce(at_moment, first, F(value))
+# The job columns the measures read, in JobRow's order: the one list the Python rows, the SQL
+# aggregate (``reporting.fast``) and the stored months' triggers (``reporting.triggers``) use.
+MEASURE_COLUMNS = ("id", "council_id", "service", "source", "notified_at", "attended_at", "completed_at",
+                   "is_urgent", "kpi_class", "excluded_from_measures", "excluded_reason", "status", "suburb_id")
 
 
 def population(*, period: Period, council_ids: Iterable[int] | None = None, services: Iterable[str] | None = None):
@@ -115,19 +136,12 @@ def job_rows(*, period: Period, council_ids: Iterable[int] | None = None,
              services: Iterable[str] | None = None) -> list[JobRow]:
     """Every job of the population with its measure inputs: one query whatever the count."""
     jobs = population(period=period, council_ids=council_ids, services=services).annotate(
-        urgent_at_arrival=_classification("is_urgent", "attended_at"),
-        kpi_at_arrival=_classification("kpi_class", "attended_at"),
-        urgent_at_resolution=_classification("is_urgent", "completed_at"),
-        kpi_at_resolution=_classification("kpi_class", "completed_at"),
-        **inputs.fault_annotations(),
-    ).order_by()
+        **inputs.fault_annotations()).order_by()
     fault_columns = inputs.fault_columns()
-    names = ["id", "council_id", "service", "notified_at", "attended_at", "completed_at", "urgent_at_arrival",
-             "kpi_at_arrival", "urgent_at_resolution", "kpi_at_resolution", "excluded_from_measures", "status",
-             "suburb_id", "is_urgent", "kpi_class", *fault_columns]
+    width = len(MEASURE_COLUMNS)
     rows = []
-    for values in jobs.values_list(*names):
-        base, extra = values[:15], values[15:]
+    for values in jobs.values_list(*MEASURE_COLUMNS, *fault_columns):
+        base, extra = values[:width], values[width:]
         rows.append(JobRow(*base, fault=dict(zip(fault_columns, extra, strict=True)) if extra else {}))
     return rows
 
@@ -136,7 +150,8 @@ def job_rows(*, period: Period, council_ids: Iterable[int] | None = None,
 
 @dataclass
 class Figure:
-    """One published number, with what it was computed from so an auditor can redo it."""
+    """One published number, with what it was computed from so an auditor can redo it. The
+    value is exact; it is rounded once, where it is shown (``display``)."""
 
     key: str
     label: str
@@ -160,18 +175,6 @@ class Figure:
                 "numerator": self.numerator, "connections": self.connections, "note": self.note}
 
 
-def format_value(value: float | None, unit: str) -> str:
-    if value is None:
-        return "–"
-    if unit == "minutes":
-        return f"{value:.0f} min" if float(value).is_integer() else f"{value:.1f} min"
-    if unit == "hours":
-        return f"{value:.1f} h"
-    if unit == "per1000":
-        return f"{value:.2f}"
-    return f"{value:.0f}"
-
-
 @dataclass(frozen=True)
 class MedianSpec:
     key: str
@@ -180,17 +183,14 @@ class MedianSpec:
     kpi: str
     urgent: bool | None  # None: either
     extra: Callable[[JobRow], bool] | None = None
+    found: bool = False  # jobs raised by staff or telemetry, beside the call-outs
 
-    def member(self, row: JobRow, *, now: bool = False) -> bool:
-        """Does the row belong to this measure, by its classification at the measure's time
-        (or its current one, ``now``, for a job still waiting for that time)?"""
-        if now:
-            kpi, urgent = row.kpi_now, row.urgent_now
-        elif self.kind == "attendance":
-            kpi, urgent = row.kpi_at_arrival, row.urgent_at_arrival
-        else:
-            kpi, urgent = row.kpi_at_resolution, row.urgent_at_resolution
-        if kpi != self.kpi or (self.urgent is not None and bool(urgent) != self.urgent):
+    def member(self, row: JobRow) -> bool:
+        """Is the job in this median's population: its current service's, by its one
+        classification (``Job.kpi_class``, ``Job.is_urgent``) and who told us?"""
+        if row.kpi_class != self.kpi or (self.urgent is not None and bool(row.is_urgent) != self.urgent):
+            return False
+        if row.call_out == self.found:
             return False
         return self.extra is None or self.extra(row)
 
@@ -198,8 +198,19 @@ class MedianSpec:
         return row.attendance_minutes if self.kind == "attendance" else row.resolution_hours
 
 
+def _with_found(specs: list[MedianSpec]) -> list[MedianSpec]:
+    """The call-out medians, then the same medians of the jobs staff or telemetry raised."""
+    def label(text: str) -> str:
+        if "call-outs" in text:
+            return text.replace("call-outs", "jobs raised by staff or telemetry (not call-outs)")
+        return f"Raised by staff or telemetry (not call-outs): {text[0].lower()}{text[1:]}"
+
+    beside = [replace(s, key=f"{s.key}-found", found=True, label=label(s.label)) for s in specs]
+    return specs + beside
+
+
 MEDIANS = {
-    Service.WATER_SUPPLY: [
+    Service.WATER_SUPPLY: _with_found([
         MedianSpec("water-urgent-attendance", "Urgent call-outs: median attendance time", "attendance",
                    KpiClass.WATER_FAULT, True),
         MedianSpec("water-urgent-resolution", "Urgent call-outs: median resolution time", "resolution",
@@ -208,17 +219,17 @@ MEDIANS = {
                    KpiClass.WATER_FAULT, False),
         MedianSpec("water-nonurgent-resolution", "Non-urgent call-outs: median resolution time", "resolution",
                    KpiClass.WATER_FAULT, False),
-    ],
-    Service.WASTEWATER: [
+    ]),
+    Service.WASTEWATER: _with_found([
         MedianSpec("wastewater-attendance", "Overflows from blockages or other faults: median attendance time",
                    "attendance", KpiClass.WASTEWATER_OVERFLOW, None, inputs.is_overflow_fault),
         MedianSpec("wastewater-resolution", "Overflows from blockages or other faults: median resolution time",
                    "resolution", KpiClass.WASTEWATER_OVERFLOW, None, inputs.is_overflow_fault),
-    ],
-    Service.STORMWATER: [
+    ]),
+    Service.STORMWATER: _with_found([
         MedianSpec("stormwater-attendance", "Flooding events: median attendance time", "attendance",
                    KpiClass.STORMWATER_FLOODING, None),
-    ],
+    ]),
 }
 
 
@@ -226,27 +237,23 @@ def _median_tally(spec: MedianSpec, rows: list[JobRow]) -> tuple[tuple[float | N
     """(median, counted, pending, excluded) and the jobs counted."""
     values, ids, pending, excluded = [], [], 0, 0
     for row in rows:
-        done = (row.attended_at if spec.kind == "attendance" else row.completed_at) is not None
-        if not done:
-            # Not yet attended or resolved: its current classification says which measure waits.
-            if spec.member(row, now=True) and not row.excluded:
-                pending += 1
-            continue
         if not spec.member(row):
             continue
+        value = spec.value_of(row)
         if row.excluded:
-            excluded += 1
-            continue
-        values.append(spec.value_of(row))
-        ids.append(row.id)
+            excluded += value is not None
+        elif value is None:
+            pending += 1
+        else:
+            values.append(value)
+            ids.append(row.id)
     return (median(values), len(values), pending, excluded), ids
 
 
 def _median_figure(spec: MedianSpec, tally: tuple[float | None, int, int, int]) -> Figure:
     value, counted, pending, excluded = tally
     unit = "minutes" if spec.kind == "attendance" else "hours"
-    return Figure(spec.key, spec.label, unit, _round(value, unit), counted=counted, pending=pending,
-                  excluded=excluded,
+    return Figure(spec.key, spec.label, unit, value, counted=counted, pending=pending, excluded=excluded,
                   pending_label="not yet attended" if spec.kind == "attendance" else "not yet resolved")
 
 
@@ -266,31 +273,27 @@ class Tally:
 
 def tally_rows(service: str, rows: list[JobRow]) -> Tally:
     """The reference definitions, over one service's rows (the SQL path is held to these)."""
-    tally = Tally(population=len(rows), excluded=sum(1 for r in rows if r.excluded))
+    tally = Tally(population=len(rows), excluded=sum(1 for r in rows if r.excluded), ids={"population": [
+        r.id for r in rows]})
     for spec in MEDIANS[service]:
         tally.medians[spec.key], tally.ids[spec.key] = _median_tally(spec, rows)
     if service == Service.WASTEWATER:
-        dry = [r.id for r in rows if r.kpi_at_arrival == KpiClass.WASTEWATER_OVERFLOW and inputs.is_dry_weather(r)
-               and not r.excluded]
+        dry = [r.id for r in rows if r.kpi_class == KpiClass.WASTEWATER_OVERFLOW and inputs.is_dry_weather(r)
+               and r.in_events]
         tally.dry_overflows, tally.ids["wastewater-dry-overflows"] = len(dry), dry
     if service == Service.STORMWATER:
         tally.flooding_events = inputs.flooding_events(rows)
         tally.habitable_floors = inputs.habitable_floors(rows)
-        event_ids = [r.id for r in rows if r.kpi_at_arrival == KpiClass.STORMWATER_FLOODING and not r.excluded]
+        event_ids = [r.id for r in inputs.flooding_rows(rows)]
         tally.ids["stormwater-events"] = tally.ids["stormwater-floors"] = event_ids
     return tally
 
 
-def _round(value: float | None, unit: str) -> float | None:
-    if value is None:
-        return None
-    return round(value, 1 if unit in ("minutes", "hours") else 2)
-
-
 def per_thousand(count: int, connections: int | None) -> float | None:
+    """Exact: rounded where it is shown (``reporting.rounding``)."""
     if not connections:
         return None
-    return round(count * 1000 / connections, 2)
+    return count * 1000 / connections
 
 
 # Complaints -----------------------------------------------------------------------------
@@ -364,9 +367,8 @@ def measures_from(*, service: str, tally: Tally, complaints: dict[tuple[int, str
                               note="" if inputs.fieldwork_ready() else inputs.AWAITS_FIELDWORK))
     if service == Service.STORMWATER:
         events, floors = tally.flooding_events, tally.habitable_floors
-        figures.append(Figure("stormwater-events", "Flooding events per 1000 connected properties", "per1000",
-                              per_thousand(events, connected), counted=events, numerator=events,
-                              connections=connected,
+        figures.append(Figure("stormwater-events", "Number of flooding events", "count", events,
+                              counted=events,
                               note="" if inputs.fieldwork_ready() else "Each flooding job counted as one event "
                                                                        "until events are recorded (issue 9)."))
         figures.append(Figure("stormwater-floors", "Habitable floors affected per 1000 connected properties",

@@ -131,6 +131,8 @@ class MeasureMonth(models.Model):
     counts = models.JSONField(default=dict)
     seconds = models.BinaryField(default=bytes, help_text="Each median's values, ascending, as float8send.")
     computed_at = models.DateTimeField(default=timezone.now)
+    seal = models.TextField(blank=True, editable=False,
+                            help_text="Written by the month's own trigger: the cluster and the row, digested.")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["council", "month", "service"], name="measure_month_unique")]

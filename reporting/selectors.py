@@ -23,6 +23,7 @@ from .insights import key_insights
 from .measures import ServiceMeasures, complaint_counts, councils, dia_measures_periods, median, population
 from .periods import MONTH_NAMES, Period, month
 from .replica import on_replica
+from .rounding import half_up_float
 
 
 @dataclass
@@ -85,7 +86,7 @@ def compliance(*, scope: Scope, period: Period | None = None) -> dict:
 
 
 def _pct(part: int, whole: int) -> float | None:
-    return round(100 * part / whole, 1) if whole else None
+    return half_up_float(100 * part / whole, 1) if whole else None
 
 
 def _month_keys(period: Period) -> list[tuple[int, int]]:
@@ -139,7 +140,7 @@ def stage_durations(*, scope: Scope) -> list[dict]:
     result = []
     for (stage, _a, _b, description), (value, count) in zip(steps, found, strict=True):
         result.append({"stage": stage.label, "description": description, "count": count,
-                       "median_hours": round(value, 1) if value is not None else None})
+                       "median_hours": half_up_float(value, 1)})
     return result
 
 

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -24,6 +24,7 @@ from jobs.models import Job
 
 from .enums import ReportKind, ReportStatus
 from .measures import councils, dia_measures
+from .method import method_sections
 from .models import Report, ReportSubscription
 from .periods import Period, last_complete
 from .selectors import Scope, measures_as_dict, report_content
@@ -124,14 +125,6 @@ def pdf_from_html(html: str) -> bytes:
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
 
 
-def method_sections() -> list[tuple[str, str]]:
-    """The definitions printed on the method page: the modules' own docstrings."""
-    from . import hotspots, insights, measures
-
-    return [("The DIA measures", measures.__doc__), ("Hotspots", hotspots.__doc__),
-            ("Key insights", insights.__doc__)]
-
-
 def _notify_subscribers(report: Report) -> None:
     """E-mail the link to each subscribed analyst (an outbox row in the same transaction)."""
     link = settings.SITE_URL.rstrip("/") + reverse("reporting:report-detail", args=[report.reference])
@@ -187,20 +180,51 @@ def period_publish(*, council, service: str, period: Period, by) -> Report:
     now = timezone.now()
     if period.end > now:
         raise ValidationError({"period": f"{period.label[0].upper()}{period.label[1:]} has not ended yet."})
-    if Report.objects.filter(kind=ReportKind.PUBLICATION, council=council, services=[service],
-                             period_key=period.key).exists():
-        raise ValidationError({"period": "That period is already published for this council and service."})
+    for attempt in range(_PUBLISH_ATTEMPTS):
+        try:
+            return _publish(council=council, service=service, period=period, by=by, now=now)
+        except OperationalError as exc:
+            # Another transaction changed one of the period's closed jobs after this one's snapshot
+            # (PostgreSQL: could not serialize access): publish again from a fresh snapshot.
+            if getattr(exc.__cause__, "sqlstate", None) != "40001" or attempt == _PUBLISH_ATTEMPTS - 1:
+                raise ValidationError({"period": "The period's jobs kept changing while it was being published: "
+                                                 "try again in a moment."}) from exc
+    raise AssertionError("unreachable")
+
+
+_PUBLISH_ATTEMPTS = 3
+
+
+def _snapshot_for_the_transaction() -> bool:
+    """On PostgreSQL, outside any outer transaction: make this one REPEATABLE READ, so every
+    statement in it (the jobs locked, the figures, the jobs moved to reported) reads the one
+    snapshot its first statement takes. Inside an outer transaction (tests, a caller's own) the
+    isolation is the caller's."""
+    return connection.vendor == "postgresql" and not connection.in_atomic_block
+
+
+def _publish(*, council, service: str, period: Period, by, now) -> Report:
+    repeatable = _snapshot_for_the_transaction()
     with transaction.atomic():
-        report = Report.objects.create(
-            reference=reference_next(prefix="RPT"), kind=ReportKind.PUBLICATION, council=council,
-            services=[service], period_key=period.key, requested_by=permissions.actor_user(by),
-            status=ReportStatus.DONE, progress=100, progress_note="Published", started_at=now, finished_at=now,
-        )
-        report.figures = measures_as_dict(dia_measures(period=period, council_id=council.pk, services=[service]))
+        if repeatable:
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        # The lock comes first: what it sees is the snapshot the figures are computed from and
+        # the jobs moved to reported are taken from, so a write committed in between is in neither.
         closed = Job.objects.select_for_update().filter(
             council=council, service=service, status=JobStatus.CLOSED,
             notified_at__gte=period.start, notified_at__lt=period.end)
         ids = list(closed.values_list("id", flat=True))
+        if Report.objects.filter(kind=ReportKind.PUBLICATION, council=council, services=[service],
+                                 period_key=period.key).exists():
+            raise ValidationError({"period": "That period is already published for this council and service."})
+        figures = measures_as_dict(dia_measures(period=period, council_id=council.pk, services=[service]))
+        report = Report.objects.create(
+            reference=reference_next(prefix="RPT"), kind=ReportKind.PUBLICATION, council=council,
+            services=[service], period_key=period.key, requested_by=permissions.actor_user(by),
+            status=ReportStatus.DONE, progress=100, progress_note="Published", started_at=now, finished_at=now,
+            figures=figures, jobs_reported=len(ids),
+        )
         for start in range(0, len(ids), 5000):
             Job.objects.filter(pk__in=ids[start:start + 5000]).update(
                 status=JobStatus.REPORTED, reported_at=now, next_due_at=None, version=F("version") + 1,
@@ -212,8 +236,6 @@ def period_publish(*, council, service: str, period: Period, by) -> Report:
                      description=f"Published in {report.reference} ({period.label})")
             for job_id in ids
         ], batch_size=2000)
-        report.jobs_reported = len(ids)
-        report.save(update_fields=["figures", "jobs_reported"])
         # The jobs are now reported: the stored dashboards of this council (and of all councils)
         # show stage durations and open work from before; the next view computes them again.
         from .snapshots import snapshots_forget

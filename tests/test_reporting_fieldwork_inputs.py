@@ -80,7 +80,7 @@ def test_a_flooding_event_over_three_jobs_counts_once_and_a_house_reported_twice
 
     stormwater = dia_measures(period=year, council_id=council.pk, services=[Service.STORMWATER])[0]
     events, floors = stormwater.figure("stormwater-events"), stormwater.figure("stormwater-floors")
-    assert (events.counted, events.value) == (1, 0.5)  # one event / 2000 connected properties x 1000
+    assert (events.counted, events.value, events.unit) == (1, 1, "count")  # a count of events, not per 1000
     assert (floors.counted, floors.value) == (3, 1.5)  # 12 Tory Street's 2 floors once, 14's 1 floor
 
 

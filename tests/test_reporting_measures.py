@@ -55,7 +55,7 @@ def crafted(council, other_council, suburb, other_suburb, casemanager_user):
 
     t = nz(2025, 8, 1, 10)
     jobs = {
-        # Urgent, from the classification at arrival: 30, 45, 60 and H's 20 minutes.
+        # Urgent: 30, 45 and 60 minutes (H, reclassified on site, counts wholly as non-urgent).
         "A": job(t, attended=t + dt.timedelta(minutes=30), completed=t + dt.timedelta(hours=4)),
         "B": job(nz(2025, 9, 1, 10), attended=nz(2025, 9, 1, 11), completed=nz(2025, 9, 1, 16)),
         "C": job(nz(2025, 10, 1, 10), attended=nz(2025, 10, 1, 10, 45), completed=nz(2025, 10, 1, 12)),
@@ -78,7 +78,8 @@ def crafted(council, other_council, suburb, other_suburb, casemanager_user):
         "K": job(nz(2025, 8, 7, 9), council=other_council, attended=nz(2025, 8, 7, 9, 1),
                  completed=nz(2025, 8, 7, 9, 2)),
     }
-    # H: urgent when the crew arrived (20 min), made non-urgent on site, resolved 10 h after notification.
+    # H: urgent when the crew arrived (20 min), made non-urgent on site with a reason, resolved 10 h after
+    # notification: it counts under its classification now, non-urgent, for attendance and resolution alike.
     h0 = nz(2025, 12, 1, 8)
     jobs["H"] = job(h0, priority=routine, attended=h0 + dt.timedelta(minutes=20),
                     completed=h0 + dt.timedelta(hours=10))
@@ -99,21 +100,21 @@ def crafted(council, other_council, suburb, other_suburb, casemanager_user):
 def test_water_medians_by_hand(crafted, council):
     water = dia_measures(period=fy(2025), council_id=council.pk, services=["water_supply"])[0]
     urgent_attendance = water.figure("water-urgent-attendance")
-    # A 30, C 45, B 60, H 20 (urgent at arrival): even count, (30 + 45) / 2.
-    assert urgent_attendance.value == 37.5 and urgent_attendance.counted == 4
+    # A 30, C 45, B 60: odd count, the middle one.
+    assert urgent_attendance.value == 45.0 and urgent_attendance.counted == 3
     assert urgent_attendance.pending == 1  # D not yet attended
     assert urgent_attendance.excluded == 1  # J
-    # A 4 h, B 6 h, C 2 h (H was non-urgent by its resolution): odd count, the middle one.
+    # A 4 h, B 6 h, C 2 h: odd count, the middle one.
     urgent_resolution = water.figure("water-urgent-resolution")
     assert urgent_resolution.value == 4.0 and urgent_resolution.counted == 3 and urgent_resolution.pending == 1
-    # G 60, E 120: (60 + 120) / 2.
-    assert water.figure("water-nonurgent-attendance").value == 90.0
+    # H 20, G 60, E 120: the middle one.
+    assert water.figure("water-nonurgent-attendance").value == 60.0
     # H 10 h, G 24 h, E 24 h 10 min: the middle one is 24.0.
     nonurgent_resolution = water.figure("water-nonurgent-resolution")
     assert nonurgent_resolution.value == 24.0 and nonurgent_resolution.counted == 3
     # Population: A B C D E G H J (not I cancelled, F next year, K other council).
     assert water.population == 8 and water.excluded == 1
-    assert water.figure("water-urgent-attendance").display == "37.5 min"
+    assert water.figure("water-urgent-attendance").display == "45 min"
     assert water.figure("water-nonurgent-resolution").display == "24.0 h"
 
 
@@ -135,7 +136,7 @@ def test_next_year_counts_the_job_notified_at_ten_past_midnight(crafted, council
 def test_figure_lists_the_jobs_behind_it(crafted, council):
     ids = figure_job_ids(key="water-urgent-attendance", period=fy(2025), council_id=council.pk,
                          service="water_supply")
-    assert sorted(ids) == sorted(crafted[k].pk for k in "ABCH")
+    assert sorted(ids) == sorted(crafted[k].pk for k in "ABC")
 
 
 def test_every_council_and_service_in_one_pass(crafted, council, other_council, django_assert_max_num_queries):

@@ -44,11 +44,14 @@ def test_report_pdf_reads_back_with_its_figures(crafted, council, analyst_user, 
     assert report.status == ReportStatus.DONE and report.progress == 100
     text = _pdf_text(report)
     assert "Wellington City Council" in text and "financial year 2025/26" in text.lower()
-    for figure in ("37.5 min", "4.0 h", "90 min", "24.0 h", "1.50"):
+    for figure in ("45 min", "4.0 h", "60 min", "24.0 h", "1.50"):
         assert figure in text, figure
     assert "Key insights" in text and "Hotspots" in text and "Method" in text
-    assert "for an even count, the mean of the two middle values" in " ".join(text.split())
-    assert report.figures["water_supply"]["figures"][0]["value"] == 37.5
+    words = " ".join(text.split())
+    assert "for an even number of values, the mean of the two middle ones" in words
+    assert "the classification it has now" in words and "halves rounded up" in words
+    assert "``" not in words and "**" not in words
+    assert report.figures["water_supply"]["figures"][0]["value"] == 45.0
 
 
 def test_report_build_twice_builds_once(crafted, council, analyst_user,  # noqa: F811
@@ -103,19 +106,19 @@ def test_dashboard_shows_the_measures_and_links_each_to_its_jobs(crafted, counci
                           {"council": council.pk, "service": ["water_supply"], "period": "FY2025"})
     page = response.content.decode()
     assert response.status_code == 200
-    assert "37.5 min" in page and "Key insights" in page and "<svg" in page and "Open work" in page
+    assert "45 min" in page and "Key insights" in page and "<svg" in page and "Open work" in page
     figure = client.get(reverse("reporting:figure-detail"), {"council": council.pk, "service": "water_supply",
                                                              "period": "FY2025", "figure": "water-urgent-attendance"})
     listed = figure.content.decode()
-    assert "4 jobs" in listed
-    for key in "ABCH":
+    assert "3 jobs" in listed
+    for key in "ABC":
         assert crafted[key].reference in listed
     assert crafted["D"].reference not in listed
     as_csv = client.get(reverse("reporting:figure-detail"), {
         "council": council.pk, "service": "water_supply", "period": "FY2025", "figure": "water-urgent-attendance",
         "format": "csv"})
     rows = list(csv.DictReader(io.StringIO(b"".join(as_csv.streaming_content).decode())))
-    assert sorted(r["reference"] for r in rows) == sorted(crafted[k].reference for k in "ABCH")
+    assert sorted(r["reference"] for r in rows) == sorted(crafted[k].reference for k in "ABC")
     complaints = client.get(reverse("reporting:figure-detail"), {
         "council": council.pk, "service": "water_supply", "period": "FY2025", "figure": "complaints-water_taste"})
     assert "3 enquiries" in complaints.content.decode()
@@ -141,7 +144,7 @@ def test_csv_export_has_every_timestamp_and_no_personal_data(crafted, council, a
     assert len(rows) == 9  # A B C D E G H J, and I (cancelled, with its reason); not F or K
     a = next(r for r in rows if r["reference"] == crafted["A"].reference)
     assert a["notified_at"] == "2025-08-01T10:00:00+12:00" and a["attendance_minutes"] == "30.0"
-    assert a["resolution_hours"] == "4.00" and a["urgent_at_arrival"] == "yes"
+    assert a["resolution_hours"] == "4.00" and a["urgent"] == "yes" and a["dia_measure"] == "water_fault"
     for secret in ("Aroha", "Ngata", "021 555", "aroha@", "Secret Lane", "Cuba Street"):
         assert secret not in body
 
@@ -159,7 +162,7 @@ def test_publishing_a_period_reports_closed_jobs_and_freezes_the_figures(crafted
     assert Job.objects.get(pk=crafted["D"].pk).status == JobStatus.DISPATCHED
     assert Job.objects.get(pk=crafted["F"].pk).status == JobStatus.CLOSED  # next year's
     published = report.figures["water_supply"]["figures"][0]
-    assert published["key"] == "water-urgent-attendance" and published["value"] == 37.5
+    assert published["key"] == "water-urgent-attendance" and published["value"] == 45.0
     with pytest.raises(ValidationError):
         services.period_publish(council=council, service="water_supply", period=fy(2025), by=analyst_user)
 
@@ -172,7 +175,7 @@ def test_publishing_a_period_reports_closed_jobs_and_freezes_the_figures(crafted
     a = job_services.job_reopen(job=a, reason="Customer says it leaks again", by=casemanager_user)
     assert StateLog.objects.filter(object_id=a.pk, transition="reopen", by=casemanager_user).exists()
     report.refresh_from_db()
-    assert report.figures["water_supply"]["figures"][0]["value"] == 37.5
+    assert report.figures["water_supply"]["figures"][0]["value"] == 45.0
     difference = {row["label"]: row for row in services.publication_difference(report=report)}
     rerun = difference["Urgent call-outs: median resolution time"]
     # A is no longer resolved: the re-run leaves it out, the publication keeps it.

@@ -4,6 +4,7 @@ transactions as the application commits them, including one committed while a mo
 being read; and a month another transaction is storing is computed, not waited for."""
 
 import datetime as dt
+import io
 from contextlib import contextmanager
 from unittest import mock
 
@@ -142,3 +143,73 @@ def test_a_month_another_transaction_is_storing_is_computed_not_waited_for(counc
         assert month not in stored and len(stored) == 11
         other.rollback()
     assert figures == _reference(council.pk)
+
+
+def test_the_job_trigger_watches_every_job_column_the_tallies_read():
+    from reporting.triggers import watched_columns
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_triggerdef(t.oid) FROM pg_trigger t WHERE t.tgname = 'reporting_job_update'")
+        (definition,) = cursor.fetchone()
+        cursor.execute("SELECT count(*) FROM pg_trigger WHERE tgname = 'reporting_classification_changed'")
+        assert cursor.fetchone() == (0,)  # the measures read no classification row
+    assert set(fast.JOB_COLUMNS) - {"status"} <= set(watched_columns())
+    for column in watched_columns():
+        assert f"old.{column.split(' ')[0]}" in definition.lower(), column
+
+
+def _tamper(sql: str) -> None:
+    """A write to one stored month from outside the application."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql.replace("{ONE}", "(SELECT id FROM reporting_measuremonth WHERE counts->>'population' <> '0' "
+                                            "ORDER BY id LIMIT 1)"))
+
+
+def test_rollups_verify_finds_a_month_written_with_the_triggers_bypassed_and_rebuild_mends_it(council, other_council):
+    from django.core.management import CommandError, call_command
+
+    _assert_exact([council, other_council])  # stores the months
+    call_command("rollups", "verify")
+    _tamper("SET session_replication_role = replica; "
+            "UPDATE reporting_measuremonth SET counts = jsonb_set(counts, '{population}', '999') WHERE id = {ONE}; "
+            "SET session_replication_role = origin")
+    with pytest.raises(CommandError, match="1 stored months differ from the jobs or are not trusted"):
+        call_command("rollups", "verify")
+    _assert_exact([council, other_council])  # the untrusted month is read from the jobs, not used
+
+    call_command("rollups", "rebuild")
+    call_command("rollups", "verify")
+    assert MeasureMonth.objects.count() > 0
+
+
+def test_rollups_verify_finds_a_sealed_month_that_differs_from_its_jobs(council, other_council):
+    from django.core.management import CommandError, call_command
+
+    _assert_exact([council, other_council])
+    _tamper("UPDATE reporting_measuremonth SET counts = jsonb_set(counts, '{population}', '999') WHERE id = {ONE}")
+    with pytest.raises(CommandError):
+        call_command("rollups", "verify")
+
+
+def test_the_time_zone_is_data_not_sql_and_a_different_one_retires_the_stored_months(council, other_council,
+                                                                                    settings):
+    from django.core.management import CommandError, call_command
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_functiondef('reporting_measure_month(timestamptz)'::regprocedure)")
+        assert settings.TIME_ZONE not in cursor.fetchone()[0]
+    _assert_exact([council, other_council])
+    assert MeasureMonth.objects.exists()
+    with connection.cursor() as cursor:  # as after a deployment whose TIME_ZONE changed
+        cursor.execute("UPDATE reporting_measure_settings SET zone = 'UTC'")
+    stored = _computed_at()
+    _assert_exact([council, other_council])  # from the jobs: the stored months are not used...
+    assert _computed_at() == stored  # ...nor stored again
+    said = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("rollups", "verify", stderr=said)
+    assert "changes by the time zone UTC" in said.getvalue()
+
+    call_command("rollups", "rebuild")
+    call_command("rollups", "verify")
+    _assert_exact([council, other_council])

@@ -50,7 +50,7 @@ def test_snapshot_stored_figures_equal_freshly_computed(crafted, council, whole)
         [b["previous"] for b in fresh["measures"]])
     assert PANELS.render(Context(stored)) == PANELS.render(Context(fresh))
     assert [vars(h) for h in stored["hotspots"]] == [vars(h) for h in fresh["hotspots"]]
-    assert ("30 min" if whole else "37.5 min") in PANELS.render(Context(stored))
+    assert ("37.5 min" if whole else "45 min") in PANELS.render(Context(stored))
     assert snapshots.snapshot_fresh(scope=scope).html == snapshots.figures_html(fresh)
 
 
@@ -58,7 +58,7 @@ def test_dashboard_shows_stored_figures_while_fresh_and_recomputes_when_stale(cr
                                                                                analyst_user, client_for):
     client = client_for(analyst_user)
     query = {"council": council.pk, "service": ["water_supply"], "period": "FY2025"}
-    assert "37.5 min" in client.get(reverse("reporting:dashboard"), query).content.decode()
+    assert "45 min" in client.get(reverse("reporting:dashboard"), query).content.decode()
     snapshot = DashboardSnapshot.objects.get()
     assert snapshot.key == f"{council.pk}/FY2025/water_supply"
     # Mark the stored figures, so the page shows which it read.
@@ -70,7 +70,7 @@ def test_dashboard_shows_stored_figures_while_fresh_and_recomputes_when_stale(cr
     assert "12345 min" in client.get(reverse("reporting:dashboard"), query).content.decode()
     DashboardSnapshot.objects.update(computed_at=timezone.now() - dt.timedelta(minutes=16))
     page = client.get(reverse("reporting:dashboard"), query).content.decode()
-    assert "37.5 min" in page and "12345 min" not in page
+    assert "45 min" in page and "12345 min" not in page
     assert DashboardSnapshot.objects.get().computed_at > timezone.now() - dt.timedelta(minutes=1)
 
 
@@ -107,7 +107,7 @@ def test_refresh_figures_computes_now_and_returns_to_the_dashboard(crafted, coun
     snapshot.refresh_from_db()
     assert snapshot.content["measures"] and snapshot.computed_at > timezone.now() - dt.timedelta(minutes=1)
     page = client.get(response["Location"]).content.decode()
-    assert "computed again just now" in page and "37.5 min" in page
+    assert "computed again just now" in page and "45 min" in page
 
 
 def test_refresh_figures_needs_an_analyst(council, casemanager_user, client_for):
@@ -158,4 +158,4 @@ def test_pdf_report_reuses_a_fresh_snapshot(crafted, council, analyst_user,  # n
                                          by=analyst_user)
     report.refresh_from_db()
     assert not computed.called and report.status == "done"
-    assert report.figures["water_supply"]["figures"][0]["value"] == 37.5
+    assert report.figures["water_supply"]["figures"][0]["value"] == 45.0

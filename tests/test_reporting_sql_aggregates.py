@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from enquiries.enums import Service
-from jobs.enums import JobStatus, KpiClass
+from jobs.enums import JobSource, JobStatus, KpiClass
 from jobs.models import Assessment, Classification, FloodedProperty, FloodingEvent
 from reporting import fast
 from reporting.measures import dia_measures, dia_measures_every_council
@@ -53,7 +53,10 @@ def random_jobs(council, other_council, suburb, other_suburb, casemanager_user):
                   else JobStatus.ATTENDED if attended else JobStatus.DISPATCHED)
         job = JobFactory(council=place[0], suburb=place[1], service=service, category=category, priority=priority,
                          notified_at=notified, attended_at=attended, completed_at=completed, status=status,
-                         excluded_from_measures=rng.random() < 0.08, created_by=casemanager_user,
+                         excluded_from_measures=(excluded := rng.random() < 0.12), created_by=casemanager_user,
+                         excluded_reason=rng.choice(["Private or third-party asset: the owner's pipe", "Storm",
+                                                     "not_our_asset"]) if excluded else "",
+                         source=rng.choice([JobSource.CUSTOMER] * 4 + [JobSource.STAFF, JobSource.TELEMETRY]),
                          street_address=f"{n % 40} Tory Street")
         if rng.random() < 0.3:  # classified more than once: first as the other urgency, then as it is now
             other = routine if priority == urgent else urgent
@@ -104,6 +107,7 @@ def test_sql_aggregates_give_the_python_definitions_figures(random_jobs, council
     assert counts == {0, 1}
     assert all(figures[k].pending and figures[k].excluded for k in ("water-urgent-attendance",
                                                                     "wastewater-resolution"))
+    assert figures["water-urgent-attendance-found"].counted > 0  # staff and telemetry beside the call-outs
     assert figures["wastewater-dry-overflows"].counted > 0
     flooding_jobs = next(m for m in together if m.service == Service.STORMWATER).population
     assert 0 < figures["stormwater-events"].counted < flooding_jobs  # some events span several jobs

@@ -45,4 +45,4 @@ def test_report_task_runs_on_a_real_worker_on_the_reports_queue(crafted, council
         task_postrun.disconnect(_close_worker_connections)
     report.refresh_from_db()
     assert report.progress == 100 and report.file.read(4) == b"%PDF"
-    assert report.figures["water_supply"]["figures"][0]["value"] == 37.5
+    assert report.figures["water_supply"]["figures"][0]["value"] == 45.0
