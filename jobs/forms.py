@@ -209,6 +209,9 @@ class ExcludeForm(JobActionForm):
     submit_label = "Exclude from measures"
     reason = forms.CharField(label="Why the job should not count in the measures", max_length=300,
                              widget=forms.Textarea(attrs={"rows": 3}))
+    not_our_asset = forms.BooleanField(
+        label="Not the council's asset (a private or third-party pipe)", required=False,
+        help_text="Then the job leaves the event counts too, not only the median times.")
 
 
 class IncludeForm(JobActionForm):

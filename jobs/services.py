@@ -704,11 +704,17 @@ def job_reopen(*, job: Job, reason: str, by, expected_version: int | None = None
     return job
 
 
-def job_exclude_from_measures(*, job: Job, reason: str, by, expected_version: int | None = None) -> Job:
+def job_exclude_from_measures(
+    *, job: Job, reason: str, by, not_our_asset: bool = False, expected_version: int | None = None,
+) -> Job:
     """An attended job is never cancelled out of the measures; it can be excluded, with a reason
-    that is audited and counted in the reports."""
+    that is audited and counted in the reports. An exclusion leaves the median times only; one
+    marked ``not_our_asset`` (a private or third-party pipe) leaves the event counts too, and its
+    reason says so in words the reports read (``reporting.inputs.not_our_asset``)."""
     if not reason.strip():
         raise ValidationError({"reason": "Say why the job is excluded from the measures."})
+    if not_our_asset:
+        reason = f"{CancelReason.NOT_OUR_ASSET.label}: {reason.strip()}"
     with transaction.atomic():
         locked = _lock(job, by=by, expected_version=expected_version,
                        allowed=lambda j, user: permissions.may_triage(user))
@@ -755,7 +761,7 @@ def job_change_service(
             locked.category = category
             locked.kpi_class = category.kpi_class
             Classification.objects.create(
-                job=locked, category=category, priority=locked.priority, is_urgent=locked.priority.is_urgent,
+                job=locked, category=category, priority=locked.priority, is_urgent=locked.is_urgent,
                 kpi_class=category.kpi_class, by=permissions.actor_user(by),
                 reason=f"Service changed: {reason.strip()}",
             )

@@ -15,6 +15,8 @@ from django.db import connections
 from django.utils import timezone
 from psycopg import sql as psycopg_sql
 
+from common.csvsafe import spreadsheet_safe, spreadsheet_safe_sql
+
 from .replica import on_replica, replica_alias
 from .rounding import half_up
 
@@ -52,7 +54,7 @@ def _cell(value):
         return "yes"
     if value is False:
         return "no"
-    return value
+    return spreadsheet_safe(value)  # text a person typed never runs as a formula (common.csvsafe)
 
 
 @on_replica
@@ -92,7 +94,7 @@ def _copy_csv(jobs) -> Iterator[bytes]:
         elif name in _BOOLEANS:
             cells.append(f"CASE WHEN {column} THEN 'yes' WHEN NOT {column} THEN 'no' END")
         else:
-            cells.append(column)
+            cells.append(spreadsheet_safe_sql(f"{column}::text"))
     notified, attended, completed = (f"t.c{names.index(n)}" for n in ("notified_at", "attended_at", "completed_at"))
     cells.append(f"round((EXTRACT(EPOCH FROM ({attended} - {notified})) / 60)::numeric, 1)")
     cells.append(f"round((EXTRACT(EPOCH FROM ({completed} - {notified})) / 3600)::numeric, 2)")

@@ -120,9 +120,9 @@ def _content_for_report(scope: Scope) -> dict:
 
 
 def pdf_from_html(html: str) -> bytes:
-    from weasyprint import HTML
+    from common.pdf import pdf_html  # WeasyPrint loads only where a report is drawn
 
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    return pdf_html(html).write_pdf()  # fetches only the app's own files (common.pdf)
 
 
 def _notify_subscribers(report: Report) -> None:

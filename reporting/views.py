@@ -147,9 +147,9 @@ def _complaint_enquiries(request, scope: Scope, service: str, key: str, as_csv: 
             yield writer.writerow(["reference", "council", "service", "issue_type", "dia_category", "received_at",
                                    "job"])
             for e in enquiries.iterator(chunk_size=2000):
-                yield writer.writerow([e.reference, e.council.short_code, e.service, e.issue_type.name,
-                                       e.issue_type.dia_category, _cell(e.received_at),
-                                       e.job.reference if e.job else ""])
+                yield writer.writerow([_cell(v) for v in (
+                    e.reference, e.council.short_code, e.service, e.issue_type.name, e.issue_type.dia_category,
+                    e.received_at, e.job.reference if e.job else "")])
         return _csv_response(rows(), f"{key}-{scope.period.key}.csv")
     shown = list(enquiries[:LIST_LIMIT])
     return render(request, "reporting/figure_enquiries.html", {

@@ -5,6 +5,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from complaints.services import complaint_log
@@ -254,6 +255,21 @@ def test_a_job_excluded_as_not_our_asset_leaves_the_event_counts_too(story, coun
     wastewater = _measures(council, [Service.WASTEWATER])[Service.WASTEWATER]
     assert wastewater.figure("wastewater-dry-overflows").counted == 0
     assert wastewater.figure("wastewater-attendance").excluded == 1
+
+
+def test_the_exclude_form_marks_not_our_asset_as_a_choice_not_a_phrase_to_remember(
+        story, council, client_for):
+    overflow = FaultTypeFactory(service=Service.WASTEWATER, code="overflow", name="Overflow", asks_weather=True)
+    job = story.resolved(story.job(service=Service.WASTEWATER, hours_ago=10), arrived=9, completed=2,
+                         fault_type=overflow, weather="dry")
+    job.refresh_from_db()
+    response = client_for(story.manager).post(reverse("jobs:job-exclude", args=[job.reference]), {
+        "version": job.version, "reason": "The motel's own drain", "not_our_asset": "on"})
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert job.excluded_reason == "Private or third-party asset: The motel's own drain"
+    wastewater = _measures(council, [Service.WASTEWATER])[Service.WASTEWATER]
+    assert wastewater.figure("wastewater-dry-overflows").counted == 0
 
 
 def test_jobs_raised_by_staff_or_telemetry_are_reported_beside_the_callout_medians(story, council, suburb):
