@@ -189,3 +189,118 @@ def test_only_roles_that_see_customers_may_find_enquiries_by_them(client_for, us
 def test_the_search_box_says_what_it_searches_for_each_role(client_for, analyst_user, callcentre_user):
     assert "Reference or address" in client_for(analyst_user).get("/enquiries/").content.decode()
     assert "Reference, name, phone or address" in client_for(callcentre_user).get("/enquiries/").content.decode()
+
+
+# Names on the job timeline and job page ---------------------------------------------------------
+
+@pytest.fixture
+def linked_job(council, suburb, contractor, p2, main_leak, leak, customer, casemanager_user):
+    """A dispatched job whose customer's enquiry was linked through the service."""
+    from jobs import services
+
+    job = JobFactory(council=council, suburb=suburb, status=JobStatus.DISPATCHED, priority=p2, category=main_leak,
+                     contractor=contractor, case_manager=casemanager_user)
+    enquiry = EnquiryFactory(council=council, suburb=suburb, issue_type=leak, customer=customer)
+    services.enquiry_link_to_job(enquiry=enquiry, job=job, by=casemanager_user)
+    return job
+
+
+def test_linked_enquiry_timeline_entry_stores_no_name(linked_job):
+    event = JobEvent.objects.get(job=linked_job, kind=JobEventKind.ENQUIRY_LINKED)
+    assert NAME not in event.text and event.text.endswith("reported by the customer")
+    assert event.enquiry.customer.name == NAME
+
+
+@pytest.mark.parametrize(("role", "named"), [("casemanager", True), ("callcentre", True), ("analyst", False),
+                                             ("crew", False)])
+def test_job_timeline_names_the_reporting_customer_only_to_roles_that_may_see_them(user_for_role, linked_job,
+                                                                                     role, named):
+    from jobs.selectors import job_timeline
+
+    texts = [e.text for e in job_timeline(job=linked_job, user=user_for_role(role))
+             if e.kind == JobEventKind.ENQUIRY_LINKED]
+    assert texts and all(text.endswith(f"reported by {NAME}" if named else "reported by the customer")
+                         for text in texts)
+
+
+def test_site_contact_and_access_notes_are_named_to_the_active_crew_not_to_analysts(
+        client_for, linked_job, customer, casemanager_user, crew_user, analyst_user):
+    from jobs import services
+
+    services.job_set_site_contact(job=linked_job, by=casemanager_user, customer=customer,
+                                  access_notes="Gate code 4321")
+    event = JobEvent.objects.get(job=linked_job, kind=JobEventKind.SITE_CONTACT)
+    assert NAME not in event.text
+    analyst_page = client_for(analyst_user).get(f"/jobs/{linked_job.reference}/").content.decode()
+    assert NAME not in analyst_page and "Gate code 4321" not in analyst_page
+    assert "Site contact: the customer on" in analyst_page
+    crew_page = client_for(crew_user).get(f"/jobs/{linked_job.reference}/").content.decode()
+    assert f"Site contact: {NAME} on" in crew_page and "Gate code 4321" in crew_page
+    # Once the work is done, the crew keeps the job card but not the customer's details.
+    Job.objects.filter(pk=linked_job.pk).update(status=JobStatus.COMPLETED)
+    crew_page = client_for(crew_user).get(f"/jobs/{linked_job.reference}/").content.decode()
+    assert NAME not in crew_page and PHONE not in crew_page and "Gate code 4321" not in crew_page
+
+
+def test_customer_update_timeline_entry_counts_customers_and_names_none(linked_job, casemanager_user, council,
+                                                                        suburb, leak):
+    from enquiries.enums import ContactChannel
+    from jobs import customer_updates
+
+    other = CustomerFactory(council=council, name="Tama Rewi", preferred_channel=ContactChannel.PHONE)
+    EnquiryFactory(council=council, suburb=suburb, issue_type=leak, customer=other, job=linked_job,
+                   status=EnquiryStatus.LINKED)
+    customer_updates.customer_update_log(job=linked_job, by=casemanager_user, issue="Burst main",
+                                         message="Back at 7.", customers=[other], channel=ContactChannel.PHONE)
+    customer_updates.customer_update_log(job=linked_job, by=casemanager_user, issue="Burst main",
+                                         message="Done soon.", channel=ContactChannel.PHONE)
+    texts = list(JobEvent.objects.filter(job=linked_job, kind=JobEventKind.CUSTOMER_UPDATE)
+                 .order_by("id").values_list("text", flat=True))
+    assert texts[0].startswith("Update to the customer (1:") and texts[1].startswith("Update to every customer (2:")
+    assert not any("Rewi" in text or "Ngata" in text for text in texts)
+
+
+@pytest.mark.parametrize(("role", "named"), [("casemanager", True), ("analyst", False)])
+def test_customer_updates_owed_name_customers_only_to_roles_that_may_see_them(client_for, user_for_role,
+                                                                              linked_job, crew_user, role, named):
+    from django.utils import timezone
+
+    from jobs import services
+    from tests.factories import assessment_kwargs
+
+    Job.objects.filter(pk=linked_job.pk).update(status=JobStatus.ATTENDED, attended_at=timezone.now())
+    linked_job.refresh_from_db()
+    services.job_record_assessment(job=linked_job, by=crew_user, **assessment_kwargs())
+    body = client_for(user_for_role(role)).get(f"/jobs/{linked_job.reference}/").content.decode()
+    assert "Customer updates owed: 1" in body
+    assert (NAME in body) == named
+
+
+def test_old_timeline_texts_are_rewritten_without_names(linked_job, customer):
+    """Rows written before names left the stored text (jobs migration 0015)."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("jobs.migrations.0015_job_event_texts_without_names")
+    enquiry = linked_job.enquiries.get()
+    JobEvent.objects.filter(job=linked_job).delete()
+    linked = JobEvent.objects.create(job=linked_job, kind=JobEventKind.ENQUIRY_LINKED, enquiry=enquiry,
+                                     text=f"{enquiry.reference} linked: Leak reported by {NAME}")
+    contact = JobEvent.objects.create(job=linked_job, kind=JobEventKind.SITE_CONTACT,
+                                      text=f"Site contact: {NAME} (the crew sees their phone and e-mail); "
+                                           "Access notes: dog")
+    update = JobEvent.objects.create(job=linked_job, kind=JobEventKind.CUSTOMER_UPDATE,
+                                     text=f"Update to {NAME}, Tama Rewi (2: 2 by phone). Back at 7.")
+    everyone = JobEvent.objects.create(job=linked_job, kind=JobEventKind.CUSTOMER_UPDATE,
+                                       text="Update to every customer (3: 3 by e-mail). Done.")
+    migration.rewrite(apps, None)
+    migration.rewrite(apps, None)  # twice: nothing changes the second time
+    for event in (linked, contact, update, everyone):
+        event.refresh_from_db()
+    assert linked.text == f"{enquiry.reference} linked: Leak reported by the customer"
+    assert contact.text == (f"Site contact: the customer on {enquiry.reference} (the crew sees their phone and "
+                            "e-mail); Access notes: dog")
+    assert contact.enquiry == enquiry
+    assert update.text == "Update to 2 customers (2: 2 by phone). Back at 7."
+    assert everyone.text == "Update to every customer (3: 3 by e-mail). Done."
