@@ -304,3 +304,28 @@ def test_old_timeline_texts_are_rewritten_without_names(linked_job, customer):
     assert contact.enquiry == enquiry
     assert update.text == "Update to 2 customers (2: 2 by phone). Back at 7."
     assert everyone.text == "Update to every customer (3: 3 by e-mail). Done."
+
+
+@pytest.mark.parametrize(("role", "named"), [("casemanager", True), ("analyst", False)])
+def test_call_backs_on_the_job_page_name_the_customer_only_to_roles_that_may_see_them(
+        client_for, user_for_role, council, suburb, leak, customer, role, named):
+    from tests.factories import CallBackFactory
+
+    callback = CallBackFactory(job__council=council, job__suburb=suburb, enquiry__issue_type=leak,
+                               enquiry__customer=customer)
+    body = client_for(user_for_role(role)).get(f"/jobs/{callback.job.reference}/").content.decode()
+    assert "Call-backs and feedback" in body
+    assert (NAME in body) == named
+
+
+def test_crew_update_form_names_only_the_site_contact_and_numbers_the_other_callers(
+        client_for, linked_job, customer, casemanager_user, crew_user, council, suburb, leak):
+    from jobs import services
+
+    other = CustomerFactory(council=council, name="Tama Rewi")
+    EnquiryFactory(council=council, suburb=suburb, issue_type=leak, customer=other, job=linked_job,
+                   status=EnquiryStatus.LINKED)
+    services.job_set_site_contact(job=linked_job, by=casemanager_user, customer=customer)
+    Job.objects.filter(pk=linked_job.pk).update(status=JobStatus.ATTENDED)
+    body = client_for(crew_user).get(f"/jobs/{linked_job.reference}/update/").content.decode()
+    assert NAME in body and "Tama Rewi" not in body and "Caller 2" in body
