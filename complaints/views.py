@@ -154,6 +154,10 @@ def _find_customer(request, *, job=None, note: str = ""):
     search = CustomerSearchForm(request.GET if "q" in request.GET else None)
     found = customer_search(user=request.user, council_id=job.council_id if job else None,
                             query=search.cleaned_data["q"]) if search.is_valid() else []
+    # The results show names and phones, as the enquiry form's customer lookup does: logged the same way.
+    personal_data_access_record(user=request.user, page=PersonalDataPage.CUSTOMER_LOOKUP,
+                                reference=job.reference if job else "complaint", customers=found,
+                                client_ip=client_ip(request))
     return render(request, "complaints/complaint_customer.html",
                   {"search": search, "found": found, "searched": search.is_bound, "job": job, "note": note})
 

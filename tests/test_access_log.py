@@ -240,3 +240,9 @@ def test_the_purge_runs_daily_under_celery_beat(db):
 
     task = PeriodicTask.objects.get(task="enquiries.tasks.access_log_purge_expired")
     assert task.enabled and (task.interval.every, task.interval.period) == (1, "days")
+
+
+def test_complaint_customer_search_results_are_logged(client_for, casemanager_user, customer):
+    body = client_for(casemanager_user).get("/complaints/new/", {"q": "Aroha"}).content.decode()
+    assert NAME in body and PHONE in body
+    assert _pages(casemanager_user) == [(PersonalDataPage.CUSTOMER_LOOKUP, "complaint", customer.pk)]
