@@ -13,6 +13,7 @@ NAVIGATION = (
     ("Our jobs", "jobs:crew-queue", permissions.is_crew),
     ("Dashboard", "reporting:dashboard", permissions.is_analyst),
     ("Reports", "reporting:report-list", permissions.may_view_reports),
+    ("Access log", "enquiries:access-log", permissions.may_view_access_log),
     ("Admin", "admin:index", permissions.is_admin),
 )
 

@@ -13,6 +13,7 @@ class Role(models.TextChoices):
     CREW = "crew", "Crew"
     ANALYST = "analyst", "Analyst"
     ADMIN = "admin", "Admin"
+    PRIVACY_OFFICER = "privacy_officer", "Privacy officer"
 
 
 # The boolean field on User that holds each role.
@@ -22,4 +23,5 @@ ROLE_FIELDS = {
     Role.CREW: "role_crew",
     Role.ANALYST: "role_analyst",
     Role.ADMIN: "role_admin",
+    Role.PRIVACY_OFFICER: "role_privacy_officer",
 }

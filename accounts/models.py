@@ -65,6 +65,8 @@ class User(AbstractUser):
     role_crew = models.BooleanField("crew", default=False)
     role_analyst = models.BooleanField("analyst", default=False)
     role_admin = models.BooleanField("admin", default=False)
+    # Reads the personal-data access log (Privacy Act 2020): who saw which customer's details.
+    role_privacy_officer = models.BooleanField("privacy officer", default=False)
 
     class Meta:
         ordering = ["first_name", "last_name", "username"]

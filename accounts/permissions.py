@@ -48,6 +48,10 @@ def is_admin(user) -> bool:
     return has_role(user, Role.ADMIN)
 
 
+def is_privacy_officer(user) -> bool:
+    return has_role(user, Role.PRIVACY_OFFICER)
+
+
 # Organisation scope -----------------------------------------------------------------
 
 def _org_kind(user) -> str | None:
@@ -133,29 +137,46 @@ def may_publish_period(user) -> bool:
 def may_view_customer_contact(user, record: Job | Enquiry, customer_id: int | None = None) -> bool:
     """Whether this user sees the customers' name, phone, e-mail and postal address on this record.
 
-    Privacy Act 2020: personal data only for the roles that act on it. The call-centre of
-    the record's council (they take and return the calls), case managers (they contact
-    customers about the job), and a crew only for the customer the case manager marked as
-    the job's site contact (``customer_id``), while the job is dispatched to its contractor
-    and still open. Everyone else (analysts, admins, other crews, a crew for the other
-    callers, a crew once the job is closed, reported or cancelled) sees it masked.
+    Privacy Act 2020 (principles 5 and 11): personal data only for the roles whose work needs
+    it. The call-centre of the record's council (they take and return the calls), case
+    managers (they contact customers about the job), and a crew only for the customer the
+    case manager marked as the job's site contact (``customer_id``), while the job is
+    dispatched to its contractor and the work is under way (dispatched to in repair; not once
+    it is completed). Everyone else (analysts, admins, other crews, a crew for the other
+    callers, a crew once the work is done) sees none of it: pages say "the customer".
     """
     if is_case_manager(user):
         return True
     if is_call_centre(user) and council_in_scope(user, record.council_id):
         return True
     if is_crew(user) and record._meta.label == "jobs.Job":
-        from jobs.enums import OPEN_STATUSES
-
-        return (
-            record.contractor_id is not None
-            and record.contractor_id == user.organisation_id
-            and crew_sees_status(record.status)
-            and record.status in OPEN_STATUSES
-            and customer_id is not None
-            and record.site_contact_id == customer_id
-        )
+        return crew_works_job_now(user, record) and customer_id is not None and record.site_contact_id == customer_id
     return False
+
+
+def crew_works_job_now(user, job: Job) -> bool:
+    """The job is dispatched to this crew's contractor and its work is not yet done."""
+    from jobs.enums import CREW_ACTIVE_STATUSES
+
+    return (is_crew(user) and job.contractor_id is not None and job.contractor_id == user.organisation_id
+            and job.status in CREW_ACTIVE_STATUSES)
+
+
+def may_view_access_notes(user, job: Job) -> bool:
+    """The site's access notes (gate codes, dogs, who to ask): the staff who may contact the
+    customers, and the crew while the job is theirs and under way."""
+    return may_view_customer_contact(user, job) or crew_works_job_now(user, job)
+
+
+def may_download_letters(user, job: Job) -> bool:
+    """Letter PDFs carry customers' names and postal addresses: for the staff who send them."""
+    return may_view_customer_contact(user, job) and (is_case_manager(user) or is_call_centre(user))
+
+
+def may_view_access_log(user) -> bool:
+    """Who saw which customer's details: the privacy officer of the utility (every council) or of
+    a council (its own customers)."""
+    return is_privacy_officer(user) and (works_for_utility(user) or works_for_council(user))
 
 
 def may_search_by_customer(user) -> bool:
@@ -305,6 +326,7 @@ ROLE_HOMES = (
     (Role.CREW, is_crew, "jobs:crew-queue"),
     (Role.ANALYST, is_analyst, "reporting:dashboard"),
     (Role.ADMIN, is_admin, "accounts:admin-home"),
+    (Role.PRIVACY_OFFICER, may_view_access_log, "enquiries:access-log"),
 )
 
 

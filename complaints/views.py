@@ -8,11 +8,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_fsm import has_transition_perm
 
 from accounts import permissions
+from accounts.client_address import client_ip
 from accounts.decorators import role_required
 from common.forms import add_service_errors
 from common.pagination import COUNT_LIMIT, keyset_page
+from enquiries.enums import PersonalDataPage
 from enquiries.models import Customer
 from enquiries.selectors import customer_search, customers_visible_to, enquiries_visible_to
+from enquiries.services import personal_data_access_record
 from jobs.selectors import jobs_visible_to
 
 from . import selectors, services
@@ -151,6 +154,10 @@ def _find_customer(request, *, job=None, note: str = ""):
     search = CustomerSearchForm(request.GET if "q" in request.GET else None)
     found = customer_search(user=request.user, council_id=job.council_id if job else None,
                             query=search.cleaned_data["q"]) if search.is_valid() else []
+    # The results show names and phones, as the enquiry form's customer lookup does: logged the same way.
+    personal_data_access_record(user=request.user, page=PersonalDataPage.CUSTOMER_LOOKUP,
+                                reference=job.reference if job else "complaint", customers=found,
+                                client_ip=client_ip(request))
     return render(request, "complaints/complaint_customer.html",
                   {"search": search, "found": found, "searched": search.is_bound, "job": job, "note": note})
 
@@ -159,6 +166,10 @@ def _find_customer(request, *, job=None, note: str = ""):
 @require_GET
 def complaint_detail(request, reference):
     complaint = _complaint_or_404(request.user, reference)
+    # Only the roles that contact customers see a complaint, whole: each view is logged.
+    personal_data_access_record(user=request.user, page=PersonalDataPage.COMPLAINT_DETAIL,
+                                reference=complaint.reference, customer_ids=[complaint.customer_id],
+                                client_ip=client_ip(request))
     record = selectors.complaint_record(complaint=complaint)
     next_steps = record.next_steps
     open_steps = sum(1 for step in next_steps if not step.is_done)

@@ -310,6 +310,8 @@ CALLBACK_MAX_ATTEMPTS = env.int("CALLBACK_MAX_ATTEMPTS", default=3)
 CALLBACK_OVERDUE_MINUTES = env.int("CALLBACK_OVERDUE_MINUTES", default=60)
 FEEDBACK_LINK_DAYS = env.int("FEEDBACK_LINK_DAYS", default=30)
 FEEDBACK_REMINDER_DAYS = env.int("FEEDBACK_REMINDER_DAYS", default=7)
+# Privacy Act 2020: rows of the personal-data access log older than this are deleted each night.
+ACCESS_LOG_RETENTION_DAYS = env.int("ACCESS_LOG_RETENTION_DAYS", default=730)
 # django-ratelimit rates ("count/period") for the public pages, per client address and per link.
 PUBLIC_PAGE_RATE_PER_ADDRESS = env.str("PUBLIC_PAGE_RATE_PER_ADDRESS", default="30/m")
 FEEDBACK_RATE_PER_LINK = env.str("FEEDBACK_RATE_PER_LINK", default="10/h")

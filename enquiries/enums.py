@@ -66,3 +66,8 @@ class PersonalDataPage(models.TextChoices):
     JOB_DETAIL = "job_detail", "Job page"
     CUSTOMER_LOOKUP = "customer_lookup", "Customer lookup results"
     CUSTOMER_PICK = "customer_pick", "Customer picked at intake"
+    CALLBACK_QUEUE = "callback_queue", "Call-back queue"
+    CALLBACK_RECORD = "callback_record", "Call-back record"
+    COMPLAINT_DETAIL = "complaint_detail", "Complaint page"
+    LETTER_DOWNLOAD = "letter_download", "Letters downloaded (PDF)"
+    FEEDBACK_LETTER = "feedback_letter", "Feedback letter printed"

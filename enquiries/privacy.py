@@ -1,7 +1,8 @@
-"""Customers' personal data as a user may see it: whole, or masked.
+"""Customers' personal data as a user may see it: whole, or not at all.
 
 Whether a user sees it whole is decided by one predicate,
-``accounts.permissions.may_view_customer_contact``; this module only masks and records.
+``accounts.permissions.may_view_customer_contact``; this module only
+withholds it ("the customer" in place of the name) for the others.
 """
 
 from __future__ import annotations
@@ -12,34 +13,9 @@ from accounts import permissions
 
 from .models import Customer
 
-HIDDEN = "•••"
-
-
-def mask_name(name: str) -> str:
-    """'Jane Smith' -> 'J. S***'; one word -> 'J***'."""
-    words = (name or "").split()
-    if not words:
-        return ""
-    if len(words) == 1:
-        return f"{words[0][0]}***"
-    return f"{words[0][0]}. {words[-1][0]}***"
-
-
-def mask_phone(phone: str) -> str:
-    """'021 555 4567' -> '•••• 4567'."""
-    digits = "".join(ch for ch in (phone or "") if ch.isdigit())
-    if not digits:
-        return ""
-    return f"•••• {digits[-4:]}" if len(digits) > 4 else "••••"
-
-
-def mask_email(email: str) -> str:
-    """'jane@example.org' -> 'j•••@•••.org'."""
-    if not email or "@" not in email:
-        return HIDDEN if email else ""
-    local, _, domain = email.rpartition("@")
-    tld = domain.rsplit(".", 1)[-1] if "." in domain else ""
-    return f"{local[:1]}{HIDDEN}@{HIDDEN}" + (f".{tld}" if tld else "")
+# What a page says in place of a customer the user may not see: not even a masked name or the
+# last digits of a phone (Privacy Act 2020, principle 11: no disclosure beyond the purpose).
+NOT_SHOWN = "the customer"
 
 
 @dataclass(frozen=True)
@@ -66,8 +42,12 @@ def customer_contact(*, user, record, customer: Customer | None) -> CustomerCont
             postal_address=customer.postal_address, preferred_channel=channel, masked=False,
         )
     return CustomerContact(
-        name=mask_name(customer.name), phone=mask_phone(customer.phone), phone_digits="",
-        email=mask_email(customer.email), postal_address=HIDDEN if customer.postal_address else "",
+        name=NOT_SHOWN, phone="", phone_digits="", email="", postal_address="",
         preferred_channel=channel, masked=True,
     )
 
+
+def customer_name(*, user, record, customer: Customer | None) -> str:
+    """The name to print for this user: the customer's, or "the customer"."""
+    contact = customer_contact(user=user, record=record, customer=customer)
+    return contact.name if contact is not None else NOT_SHOWN

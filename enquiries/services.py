@@ -194,11 +194,25 @@ def _enquiry_transition(*, enquiry: Enquiry, name: str, by, description: str) ->
     locked.save()
     return locked
 def personal_data_access_record(
-    *, user, customers: Iterable[Customer], page: str, reference: str = "", client_ip: str | None = None
+    *, user, page: str, reference: str = "", client_ip: str | None = None,
+    customers: Iterable[Customer | None] = (), customer_ids: Iterable[int | None] = (),
 ) -> list[PersonalDataAccess]:
-    """Append one access-log row per customer shown unmasked (one INSERT for them all)."""
+    """Append one access-log row per customer shown unmasked on one record (one INSERT for them all).
+
+    ``customers`` or, when the page has only their keys, ``customer_ids``.
+    """
+    ids = [customer.pk for customer in customers if customer is not None] + [pk for pk in customer_ids if pk]
+    return personal_data_access_record_rows(user=user, page=page, client_ip=client_ip,
+                                            shown=[(pk, reference) for pk in ids])
+
+
+def personal_data_access_record_rows(
+    *, user, page: str, shown: Iterable[tuple[int, str]], client_ip: str | None = None,
+) -> list[PersonalDataAccess]:
+    """A list page (the call-back queue): one row per (customer, reference) shown, one INSERT."""
     rows = [
-        PersonalDataAccess(user=user, customer=customer, page=page, reference=reference[:32], client_ip=client_ip)
-        for customer in {customer.pk: customer for customer in customers if customer is not None}.values()
+        PersonalDataAccess(user=user, customer_id=customer_id, page=page, reference=(reference or "")[:32],
+                           client_ip=client_ip)
+        for customer_id, reference in dict.fromkeys((pk, ref) for pk, ref in shown if pk)
     ]
     return PersonalDataAccess.objects.bulk_create(rows) if rows else []

@@ -12,6 +12,7 @@ urlpatterns = [
     path("customers/<pk:pk>/pick/", views.customer_pick, name="customer-pick"),
     path("duplicates/", views.duplicate_candidates, name="duplicate-candidates"),
     path("suburbs/", views.suburb_options, name="suburb-options"),
+    path("access-log/", views.access_log, name="access-log"),
     path("<ref:reference>/", views.enquiry_detail, name="enquiry-detail"),
     path("<ref:reference>/resolve/", views.enquiry_resolve, name="enquiry-resolve"),
     path("<ref:reference>/link/", views.enquiry_link, name="enquiry-link"),

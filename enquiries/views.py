@@ -21,6 +21,7 @@ from jobs.enums import OPEN_STATUSES
 from jobs.selectors import jobs_visible_to, link_overdue_warning
 from jobs.services import JobChanged, enquiry_link_to_job
 
+from . import access_log as access_logs
 from . import selectors, services
 from .enums import EnquiryStatus, PersonalDataPage
 from .filters import EnquiryFilter
@@ -335,3 +336,18 @@ def _decimal(value, bounds: tuple[float, float]):
     except (TypeError, ValueError, InvalidOperation):
         return None
     return number if number.is_finite() and bounds[0] <= number <= bounds[1] else None
+
+
+@role_required(permissions.may_view_access_log)
+@require_GET
+def access_log(request):
+    """Who saw which customer's details, newest first (Privacy Act 2020): for the privacy
+    officer, filtered by customer and by the staff member; 50 a page, the same cost on every page."""
+    customer, viewer = request.GET.get("customer", "")[:120], request.GET.get("viewer", "")[:150]
+    rows = access_logs.access_log_search(user=request.user, customer=customer, viewer=viewer)
+    page = keyset_page(rows, time_field="at", after=request.GET.get("after"), before=request.GET.get("before"),
+                       shape=access_logs.access_log_rows)
+    return render(request, "enquiries/access_log.html", {
+        "rows": page.rows, "page": page, "customer": customer, "viewer": viewer,
+        "retention_days": settings.ACCESS_LOG_RETENTION_DAYS,
+    })

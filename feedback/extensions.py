@@ -42,7 +42,9 @@ def job_page(*, job, user) -> extensions.PageExtension:
     if summary.callbacks or summary.requests or summary.feedback:
         sections.append(extensions.Section(template="feedback/_job_section.html",
                                            data={"summary": summary, "job": job,
-                                                 "may_record": permissions.may_view_callbacks(user)}))
+                                                 "may_record": permissions.may_view_callbacks(user),
+                                                 # Analysts read the job page too: no customer's name for them.
+                                                 "names": permissions.may_view_customer_contact(user, job)}))
     return extensions.PageExtension(links=links, timeline=timeline, sections=sections)
 
 

@@ -41,6 +41,7 @@ def callback_queue(*, user, now: datetime | None = None) -> QuerySet[CallBack]:
         .filter(status=CallBackStatus.SCHEDULED, due_at__lte=now)
         .only("status", "due_at", "attempts", "job_id", "enquiry_id")
         .annotate(
+            customer_id=F("enquiry__customer_id"),  # for the access log (Privacy Act 2020)
             customer_name=F("enquiry__customer__name"), customer_phone=F("enquiry__customer__phone"),
             customer_phone_digits=F("enquiry__customer__phone_digits"),
             best_time=F("enquiry__callback_best_time"), enquiry_reference=F("enquiry__reference"),

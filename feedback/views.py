@@ -9,9 +9,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import permissions
+from accounts.client_address import client_ip
 from accounts.decorators import role_required
 from common.forms import add_service_errors
 from common.pagination import keyset_page
+from enquiries.enums import PersonalDataPage
+from enquiries.services import personal_data_access_record, personal_data_access_record_rows
 from jobs import services as job_services
 from jobs.models import Job
 from jobs.selectors import job_for_page, job_progress
@@ -34,6 +37,10 @@ def callback_queue(request):
                        after=request.GET.get("after"), before=request.GET.get("before"))
     for row in page.rows:  # the caller sees the customer's words, and whether they were read as a time
         row.best_time_reading = best_time_read(row.best_time)
+    # Each row shows a customer's name and phone: who saw them is logged (one INSERT for the page).
+    personal_data_access_record_rows(user=request.user, page=PersonalDataPage.CALLBACK_QUEUE,
+                                     shown=[(row.customer_id, row.enquiry_reference) for row in page.rows],
+                                     client_ip=client_ip(request))
     return render(request, "feedback/callback_queue.html", {
         "callbacks": page.rows, "page": page, "upcoming": selectors.callback_upcoming_count(user=request.user),
     })
@@ -90,6 +97,9 @@ def callback_record(request, pk):
                 return redirect("feedback:callback-record", pk=pk)
             return redirect("feedback:callback-queue")
     callback = _callback_or_404(request.user, pk)
+    personal_data_access_record(user=request.user, page=PersonalDataPage.CALLBACK_RECORD,
+                                reference=callback.enquiry.reference, customers=[callback.enquiry.customer],
+                                client_ip=client_ip(request))
     last = list(callback.attempt_rows.all())
     not_satisfied = bool(last) and last[-1].outcome == CallBackOutcome.NOT_SATISFIED
     context = {
@@ -243,6 +253,9 @@ def feedback_letter(request, pk):
         raise Http404("No such request") from exc
     if not permissions.may_view_job(request.user, request_obj.job):
         raise Http404("No such request")
+    personal_data_access_record(user=request.user, page=PersonalDataPage.FEEDBACK_LETTER,
+                                reference=request_obj.job.reference, customers=[request_obj.customer],
+                                client_ip=client_ip(request))
     return render(request, "feedback/letter.html", {
         "request_obj": request_obj, "short_url": services.feedback_short_link(request_obj),
         "site": settings.SITE_URL.rstrip("/"),

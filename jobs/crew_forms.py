@@ -220,10 +220,9 @@ class CustomerUpdateForm(JobActionForm):
         customers = list(job_customers(job=job).only("pk", "name", "phone", "email", "postal_address",
                                                       "preferred_channel"))
         self.customers = {str(c.pk): c for c in customers}
-        # A crew picks a caller by the name as far as it may see it (masked but for the site contact).
+        # A crew picks a caller by name only for the site contact; the others by their place in the list.
         self.fields["recipients"].choices = [(self.ALL, f"Every customer on the job ({len(customers)})")] + [
-            (str(c.pk), customer_contact(user=user, record=job, customer=c).name if user is not None else c.name)
-            for c in customers]
+            (str(c.pk), self._label(c, number, user)) for number, c in enumerate(customers, start=1)]
         self.fields["channel"].help_text = self._plan_text(customers, user)
         prefix, suffix = sms_affixes(job)
         # The counter in the browser (static/js/site.js) counts the text as it will be sent.
@@ -235,6 +234,12 @@ class CustomerUpdateForm(JobActionForm):
             self.initial.setdefault("complexity", prefill.complexity)
             self.initial.setdefault("expected_completion_at", prefill.expected_completion_at)
             self.initial.setdefault("message", prefill.message)
+
+    def _label(self, customer, number: int, user) -> str:
+        if user is None:
+            return customer.name
+        contact = customer_contact(user=user, record=self.job, customer=customer)
+        return f"Caller {number}" if contact.masked else contact.name
 
     def _plan_text(self, customers, user) -> str:
         """Before sending: whose preferred channel cannot reach them, and what they get instead."""

@@ -16,7 +16,7 @@ from accounts import permissions
 from accounts.client_address import client_ip
 from accounts.decorators import role_required
 from common import extensions
-from enquiries.enums import PersonalDataPage
+from enquiries.enums import ContactChannel, PersonalDataPage
 from enquiries.models import Customer
 from enquiries.privacy import customer_contact
 from enquiries.services import personal_data_access_record
@@ -33,7 +33,7 @@ from .crew_forms import (
     VariationForm,
 )
 from .forms import NoteForm
-from .models import Job, JobPhoto, Letter
+from .models import Job, JobPhoto, Letter, UpdateRecipient
 from .views import _job_action, _job_or_404
 
 
@@ -159,10 +159,18 @@ def job_photo(request, reference, photo_id, size="full"):
 @require_GET
 @never_cache
 def job_letter(request, reference, letter_id):
+    """The letters of one update (names and postal addresses): for the call-centre and case
+    managers who post them, and each download is in the access log."""
     job = _job_or_404(request.user, reference)
+    if not permissions.may_download_letters(request.user, job):
+        raise PermissionDenied
     letter = get_object_or_404(Letter, pk=letter_id, job=job)
     if not letter.file:
         raise Http404("The letter is still being made")
+    posted_to = UpdateRecipient.objects.filter(update_id=letter.update_id, channel=ContactChannel.LETTER)
+    personal_data_access_record(user=request.user, page=PersonalDataPage.LETTER_DOWNLOAD, reference=job.reference,
+                                customer_ids=posted_to.values_list("customer_id", flat=True),
+                                client_ip=client_ip(request))
     return _private_file(letter.file, filename=f"{job.reference}-letters-{letter.pk}.pdf",
                          content_type="application/pdf", attachment=True)
 
@@ -204,6 +212,7 @@ def crew_job_context(request, job: Job) -> dict:
         "callers": len({e.customer_id for e in enquiries}),
         "issue_types": sorted({e.issue_type.name for e in enquiries}),
         "site_contact": site_contact,
+        "show_access_notes": permissions.may_view_access_notes(request.user, job),
         "timeline": selectors.job_timeline(job=job, user=request.user),
         "actions": selectors.job_actions(job=job, user=request.user),
         "photos": list(job.photos.order_by("uploaded_at", "id")),

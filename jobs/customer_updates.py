@@ -324,7 +324,8 @@ def customer_update_log(
         for recipient in recipients:
             counts[recipient.get_channel_display()] = counts.get(recipient.get_channel_display(), 0) + 1
         by_channel = ", ".join(f"{n} by {label.lower()}" for label, n in sorted(counts.items()))
-        who = "every customer" if customers is None else ", ".join(c.name for c in chosen[:3])
+        # A count, never names: the timeline is read by roles that may not see who the customers are.
+        who = "every customer" if customers is None else update_recipients_text(len(chosen))
         fallbacks = [f"preferred {_label(p.wanted)} had {p.why_not}, so {_label(p.channel)}"
                      for p in plans if p.why_not]
         instead = f"; {len(fallbacks)} not by their preferred channel: {'; '.join(fallbacks[:5])}" if fallbacks else ""
@@ -334,6 +335,10 @@ def customer_update_log(
                  f"{f'; {cleared} owed cleared' if cleared else ''}. {message.strip()[:300]}",
         )
     return update
+
+
+def update_recipients_text(count: int) -> str:
+    return "the customer" if count == 1 else f"{count} customers"
 
 
 def _name_for(customer: Customer, *, user, job: Job) -> str:

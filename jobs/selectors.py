@@ -17,6 +17,7 @@ from accounts import permissions
 from accounts.models import Organisation, Suburb, User
 from common.columns import reference_column
 from common.pagination import counts_at_once
+from enquiries.privacy import NOT_SHOWN, customer_contact
 
 from . import states
 from .enums import (
@@ -30,6 +31,7 @@ from .enums import (
 )
 from .models import Category, Contract, Job, JobEvent, Priority, UpdateOwed
 from .states import BEFORE_DISPATCH, close_blockers
+from .timeline_names import event_text_for
 
 
 def jobs_visible_to(*, user) -> QuerySet[Job]:
@@ -88,13 +90,14 @@ def job_timeline(*, job: Job, user) -> list[TimelineEntry]:
                 state=labels.get(log.state, log.state),
             )
         )
-    for event in JobEvent.objects.filter(job=job).select_related("by"):
+    for event in JobEvent.objects.filter(job=job).select_related("by", "enquiry__customer"):
         if event.kind == JobEventKind.NOTE and not permissions.may_read_internal_note(
             user, author_organisation_id=event.by.organisation_id if event.by else None
         ):
             continue
         entries.append(
-            TimelineEntry(at=event.at, by=event.by, title=event.get_kind_display(), text=event.text, kind=event.kind)
+            TimelineEntry(at=event.at, by=event.by, title=event.get_kind_display(),
+                          text=event_text_for(event, user=user, job=job), kind=event.kind)
         )
     entries.sort(key=lambda entry: entry.at)
     return entries
@@ -421,17 +424,28 @@ def job_fieldwork(*, job: Job, user) -> dict:
                 "can_set_site_contact": can_set_site_contact, "can_update": False}
     owed = updates_owed_open(job=job)
     now = timezone.now()
+    owed_list = list({o.customer_id: o for o in reversed(owed)}.values())[::-1][:20]
+    for o in owed_list:
+        contact = customer_contact(user=user, record=job, customer=o.customer)
+        o.shown_name, o.name_shown = contact.name, not contact.masked
+    updates = job_updates(job=job)
+    if not permissions.may_view_customer_contact(user, job):
+        # Who a failed e-mail or text was for, and its address, are contact details too.
+        for update in updates:
+            for message in update.failed:
+                message.customer_name, message.recipient = NOT_SHOWN, ""
     return {
         "assessments": list(job.assessments.select_related("fault_type", "flooding_event", "by")),
         "variations": list(job.variations.select_related("by")),
         "photos": list(job.photos.order_by("uploaded_at", "id")),
         "owed": owed,
         "owed_customers": len({o.customer_id for o in owed}),
-        "owed_list": list({o.customer_id: o for o in reversed(owed)}.values())[::-1][:20],
+        "owed_list": owed_list,
         "owed_overdue": sum(1 for o in owed if o.due_at < now),
-        "updates": job_updates(job=job),
+        "updates": updates,
         "letters": job_letters(job=job),
         "can_set_site_contact": can_set_site_contact,
+        "can_download_letters": permissions.may_download_letters(user, job),
         "can_update": job.status in WORKING_OR_COMPLETED and permissions.may_update_customers(job, user),
     }
 

@@ -45,6 +45,7 @@ from .models import (
 )
 from .models.job import JobMerge
 from .states import BEFORE_DISPATCH, run_hooks
+from .timeline_names import NOT_SHOWN, SITE_CONTACT_SET
 
 
 class JobChanged(Exception):
@@ -268,7 +269,8 @@ def _link(*, enquiry: Enquiry, job: Job, by, at) -> None:
     enquiry.save()
     JobEvent.objects.create(
         job=job, kind=JobEventKind.ENQUIRY_LINKED, at=at, by=permissions.actor_user(by), enquiry=enquiry,
-        text=f"{enquiry.reference} linked: {enquiry.issue_type.name} reported by {enquiry.customer.name}",
+        # No name in the stored text: the timeline puts it in for the viewers who may see it.
+        text=f"{enquiry.reference} linked: {enquiry.issue_type.name} reported by {NOT_SHOWN}",
     )
 
 
@@ -630,12 +632,18 @@ def job_set_site_contact(*, job: Job, by, customer, access_notes: str = "", expe
     with transaction.atomic():
         locked = _lock(job, by=by, expected_version=expected_version,
                        allowed=lambda j, user: permissions.may_triage(user))
-        if customer is not None and not Enquiry.objects.filter(job=locked, customer=customer).exists():
-            raise ValidationError({"customer": "That customer is not on this job."})
+        contact_enquiry = None
+        if customer is not None:
+            contact_enquiry = (Enquiry.objects.filter(job=locked, customer=customer)
+                               .order_by("received_at", "id").first())
+            if contact_enquiry is None:
+                raise ValidationError({"customer": "That customer is not on this job."})
         changes = []
-        if customer != locked.site_contact:
-            changes.append(f"Site contact: {customer.name} (the crew sees their phone and e-mail)" if customer
-                           else "Site contact removed: the crew sees no customer's contact details")
+        contact_changed = customer != locked.site_contact
+        if contact_changed:
+            # The enquiry, not the name, is stored: the timeline names the customer to those who may see it.
+            changes.append(f"{SITE_CONTACT_SET} on {contact_enquiry.reference} (the crew sees their phone and e-mail)"
+                           if customer else "Site contact removed: the crew sees no customer's contact details")
         if access_notes.strip() != locked.access_notes:
             changes.append(f"Access notes: {access_notes.strip() or 'removed'}")
         locked.site_contact = customer
@@ -643,6 +651,7 @@ def job_set_site_contact(*, job: Job, by, customer, access_notes: str = "", expe
         _save(locked, by)
         if changes:
             JobEvent.objects.create(job=locked, kind=JobEventKind.SITE_CONTACT, by=permissions.actor_user(by),
+                                    enquiry=contact_enquiry if contact_changed else None,
                                     text="; ".join(changes))
     return locked
 

@@ -74,6 +74,8 @@ def _detail_context(request, job: Job, note_form: NoteForm) -> dict:
     enquiries = [(enquiry, customer_contact(user=request.user, record=job, customer=enquiry.customer))
                  for enquiry in selectors.job_enquiries(job=job)]
     shown = [enquiry.customer for enquiry, contact in enquiries if contact and not contact.masked]
+    site_contact = next((contact for enquiry, contact in enquiries if enquiry.customer_id == job.site_contact_id),
+                        None)
     if shown:
         personal_data_access_record(user=request.user, customers=shown, page=PersonalDataPage.JOB_DETAIL,
                                     reference=job.reference, client_ip=client_ip(request))
@@ -85,6 +87,8 @@ def _detail_context(request, job: Job, note_form: NoteForm) -> dict:
         "progress": selectors.job_progress(job=job),
         "enquiries": enquiries,
         "contacts_masked": any(contact and contact.masked for _enquiry, contact in enquiries),
+        "site_contact_name": site_contact.name if site_contact else "",
+        "show_access_notes": permissions.may_view_access_notes(request.user, job),
         "user_is_crew": permissions.is_crew(request.user),
         "timeline": sorted(own_timeline + extras.timeline, key=lambda entry: entry.at),
         "instructions": _dispatch_instructions(own_timeline) if job.contractor_id else "",

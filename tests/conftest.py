@@ -218,12 +218,18 @@ def admin_user(utility):
     return UserFactory(username="admin", organisation=utility, role_admin=True, is_staff=True, is_superuser=True)
 
 
+@pytest.fixture
+def privacy_officer_user(utility):
+    return UserFactory(username="privacy", organisation=utility, role_privacy_officer=True)
+
+
 ROLE_FIXTURES = {
     "callcentre": "callcentre_user",
     "casemanager": "casemanager_user",
     "crew": "crew_user",
     "analyst": "analyst_user",
     "admin": "admin_user",
+    "privacyofficer": "privacy_officer_user",
 }
 
 

@@ -261,7 +261,9 @@ def test_another_contractors_crew_gets_404_on_the_letters(job_with, council, cas
         customer_updates.customer_update_log(job=job, by=casemanager_user, issue="x", message="y")
     url = reverse("jobs:job-letter", args=[job.reference, Letter.objects.get(job=job).pk])
     assert client_for(other_crew_user).get(url).status_code == 404
-    assert client_for(crew_user).get(url).status_code == 200
+    # Its own crew sees the job but not the letters: names and postal addresses are for the senders.
+    assert client_for(crew_user).get(url).status_code == 403
+    assert client_for(casemanager_user).get(url).status_code == 200
 
 
 # Query counts -----------------------------------------------------------------------------------------

@@ -381,7 +381,9 @@ def test_crew_job_card_has_map_links_and_hides_contact_details_unless_site_conta
     assert customer.phone in text and "Site contact" in text and "Gate code 4321" in text
     assert enquiries[1].customer.phone not in text
     event = JobEvent.objects.get(job=job, kind=JobEventKind.SITE_CONTACT)
-    assert customer.name in event.text and "Gate code 4321" in event.text
+    # The stored text names no one; the page names the customer to those who may see them.
+    assert customer.name not in event.text and "Gate code 4321" in event.text
+    assert f"Site contact: {customer.name} on" in text
 
 
 def test_site_contact_is_set_only_by_a_case_manager_and_only_from_the_jobs_customers(job_at, crew_user,

@@ -19,7 +19,7 @@ from tests.factories import (
     photo_for,
 )
 
-ROLES = ["callcentre", "casemanager", "crew", "analyst", "admin"]
+ROLES = ["callcentre", "casemanager", "crew", "analyst", "admin", "privacyofficer"]
 
 # url name -> (args builder key, {role: expected status}); roles not listed expect 403.
 MATRIX = {
@@ -35,6 +35,7 @@ MATRIX = {
     "enquiries:customer-pick": ("customer", {"callcentre": 200}),
     "enquiries:duplicate-candidates": (None, {"callcentre": 200}),
     "enquiries:suburb-options": (None, {"callcentre": 200}),
+    "enquiries:access-log": (None, {"privacyofficer": 200}),
     "enquiries:enquiry-detail": ("enquiry", {"callcentre": 200, "casemanager": 200, "analyst": 200}),
     "enquiries:enquiry-resolve": ("enquiry", {"callcentre": 200, "casemanager": 200}),
     "enquiries:enquiry-link": ("enquiry", {"casemanager": 200}),
@@ -67,7 +68,8 @@ MATRIX = {
     "jobs:job-photos-add": ("job", {"casemanager": 200, "crew": 200}),
     "jobs:job-photo": ("photo", {"callcentre": 200, "casemanager": 200, "crew": 200, "analyst": 200}),
     "jobs:job-photo-thumb": ("photo", {"callcentre": 200, "casemanager": 200, "crew": 200, "analyst": 200}),
-    "jobs:job-letter": ("letter", {"callcentre": 200, "casemanager": 200, "crew": 200, "analyst": 200}),
+    # Letters carry names and postal addresses: for the staff who post them (Privacy Act 2020).
+    "jobs:job-letter": ("letter", {"callcentre": 200, "casemanager": 200}),
     "jobs:job-site-contact": ("job", {"casemanager": 200}),
     "jobs:job-update": ("job", {"casemanager": 200, "crew": 200}),
     "jobs:customer-history": ("customer", {"callcentre": 200, "casemanager": 200}),
