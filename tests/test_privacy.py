@@ -282,7 +282,7 @@ def test_old_timeline_texts_are_rewritten_without_names(linked_job, customer):
 
     from django.apps import apps
 
-    migration = importlib.import_module("jobs.migrations.0015_job_event_texts_without_names")
+    migration = importlib.import_module("jobs.migrations.0017_job_event_texts_without_names")
     enquiry = linked_job.enquiries.get()
     JobEvent.objects.filter(job=linked_job).delete()
     linked = JobEvent.objects.create(job=linked_job, kind=JobEventKind.ENQUIRY_LINKED, enquiry=enquiry,

@@ -60,7 +60,7 @@ def rewrite(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("jobs", "0014_job_merge_record"),
+        ("jobs", "0016_public_words"),
         ("enquiries", "0012_enquiry_dia_counts"),
     ]
 

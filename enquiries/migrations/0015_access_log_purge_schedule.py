@@ -26,7 +26,7 @@ def remove_task(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("enquiries", "0013_personal_data_access_pages"),
+        ("enquiries", "0014_personal_data_access_pages"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 

@@ -18,7 +18,7 @@ PAGES = [
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("enquiries", "0012_enquiry_dia_counts"),
+        ("enquiries", "0013_personal_data_access_append_only"),
     ]
 
     operations = [
