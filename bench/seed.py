@@ -697,7 +697,7 @@ class Writer:
         for j in self.p.jobs:
             rows = [(e.link_at, e) for e in j.enqs] + [(e.link_at, e) for e in j.intake]
             for at, e in rows:
-                text = f"{e.ref} linked: {e.issue[2]} reported by the customer"  # names are shown at display time, never stored
+                text = f"{e.ref} linked: {e.issue[2]} reported by the customer"
                 yield f"{j.id}\tenquiry_linked\t{ts(at)}\t{e.link_by}\t{txt(text)}\t{e.id}\n"
             if j.note is not None:
                 at, by, text = j.note
