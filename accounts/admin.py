@@ -39,6 +39,11 @@ class UserAdmin(BaseUserAdmin):
         ("Organisation and roles", {"fields": ("organisation", *ROLE_FIELDS)}),
     )
 
+    def has_delete_permission(self, request, obj=None):
+        # A user who ever acted is named in the append-only history (the state log, facts), which
+        # the database refuses to change: people who leave are made inactive, never deleted.
+        return False
+
     @admin.display(description="roles")
     def role_list(self, obj):
         return ", ".join(role.label for role in obj.roles)

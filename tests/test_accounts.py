@@ -128,3 +128,14 @@ def test_the_navigation_marks_one_current_page_at_most(client_for, callcentre_us
     nav = body.split('id="main-nav"')[1].split("</ul>")[0]
     marked = [chunk.split(">", 1)[1].split("<")[0] for chunk in nav.split('aria-current="page"')[1:]]
     assert marked == ([current] if current else [])
+
+
+def test_users_are_made_inactive_in_the_admin_not_deleted(admin_user, callcentre_user, client_for):
+    """The history names whoever acted and cannot be changed, so the admin offers no delete."""
+    from django.urls import reverse
+
+    client = client_for(admin_user)
+    change = client.get(reverse("admin:accounts_user_change", args=[callcentre_user.pk])).content.decode()
+    assert f"{callcentre_user.pk}/delete/" not in change
+    assert client.get(reverse("admin:accounts_user_delete", args=[callcentre_user.pk])).status_code in (302, 403)
+    assert type(callcentre_user).objects.filter(pk=callcentre_user.pk).exists()
