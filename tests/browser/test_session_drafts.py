@@ -83,3 +83,17 @@ def test_typing_right_after_enter_on_the_lookup_lands_in_the_address(page_for, c
     expect(page.get_by_label("Customer name")).to_have_value("Aroha Ngata")
     expect(page.get_by_label("Street address")).to_have_value("12 Cuba Street")
     expect(lookup).to_have_value("Aroha")
+
+
+def test_the_sms_counter_counts_texts_as_the_case_manager_types(page_for, casemanager_user, dispatched_job):
+    page = page_for(casemanager_user)
+    page.goto(f"/jobs/{dispatched_job.reference}/update/")
+    message = page.get_by_label("Message")
+    counter = page.locator(".sms-counter")
+    message.fill("Kia ora, the water is back on.")
+    expect(counter).to_contain_text("1 text.")
+    message.fill("Kia ora, the crew from Tūhoe Street will be back at 7 am.")
+    expect(counter).to_contain_text("a character such as a macron")
+    message.fill("The repair is going well. " * 30)
+    expect(counter).to_contain_text("Longer than 3 texts")
+    assert message.get_attribute("aria-describedby").endswith("-sms")
