@@ -71,7 +71,7 @@ class AssessmentForm(PhotoFormMixin, JobActionForm):
     complexity = forms.ChoiceField(choices=[("", "Choose")] + Complexity.choices)
     expected_completion_at = _when("Expected completion", required=True)
     public_summary = forms.CharField(
-        label="For customers: what was found", required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        label="For customers: the fault in plain words", required=False, widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Plain words the customer update starts from. No names, access details or hazards.")
     notes = forms.CharField(label="Internal notes (staff only)", required=False,
                             widget=forms.Textarea(attrs={"rows": 3}),
@@ -135,7 +135,7 @@ class VariationForm(PhotoFormMixin, JobActionForm):
     reason = forms.CharField(label="Why (staff only)", widget=forms.Textarea(attrs={"rows": 3}),
                              help_text="Never sent to a customer.")
     public_reason = forms.CharField(
-        label="For customers: what changes", required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        label="For customers: the change in plain words", required=False, widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Plain words the next customer update starts from.")
     expected_completion_at = _when("New expected completion", required=True)
     photos = PhotosField()

@@ -84,12 +84,13 @@ def test_crew_works_the_job_on_a_phone_and_the_case_manager_updates_every_custom
     expect(crew.locator("#messages")).to_contain_text("Repair started")
     crew.get_by_role("link", name="Record variation").click()
     crew.get_by_label("What changed").select_option(label="Scope and timeframe")
-    crew.get_by_label("Why").fill("A second break under the kerb")
+    crew.get_by_label("Why (staff only)").fill("Gas main close by: hand-dig only")
+    crew.get_by_label("For customers: the change in plain words").fill("A second break under the kerb")
     crew.get_by_label("New expected completion").fill(_local(timezone.now() + dt.timedelta(hours=20)))
     check_accessibility(crew, "record variation form")
     crew.get_by_role("button", name="Record variation").click()
     expect(crew.locator("#messages")).to_contain_text("Variation recorded")
-    expect(crew.locator("#timeline")).to_contain_text("A second break under the kerb")
+    expect(crew.locator("#timeline")).to_contain_text("Gas main close by")
 
     # The case manager sees the updates owed, and updates every customer at once.
     manager = page_for(casemanager_user)
@@ -102,6 +103,7 @@ def test_crew_works_the_job_on_a_phone_and_the_case_manager_updates_every_custom
     manager.get_by_role("main").get_by_role("link", name="Log customer update").first.click()
     expect(manager.get_by_label("To")).to_have_value("all")
     expect(manager.get_by_label("Message")).to_contain_text("A second break under the kerb")
+    expect(manager.get_by_label("Message")).not_to_contain_text("Gas main")  # staff words stay with staff
     check_accessibility(manager, "log customer update form")
     manager.get_by_label("Questions answered").fill("Water back on by this evening.")
     manager.get_by_role("button", name="Log customer update").click()
