@@ -11,9 +11,8 @@ import csv
 from collections.abc import Iterable, Iterator
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connections
+from django.db import DatabaseError, connections, transaction
 from django.utils import timezone
-from psycopg import sql as psycopg_sql
 
 from common.csvsafe import spreadsheet_safe, spreadsheet_safe_sql
 
@@ -66,17 +65,6 @@ def _batch(jobs, after: int):
 _BOOLEANS = {"urgent", "excluded_from_measures"}
 
 
-def _local_iso(column: str, zone: str) -> str:
-    """SQL for a timestamp as local ISO 8601 with its offset (2026-12-07T09:14:00+13:00), like
-    ``_cell``, converted with an explicit ``AT TIME ZONE``: the session's time zone is never changed.
-    (A ``SET TIME ZONE`` outlives the request on a kept connection, and Django, which assumes a UTC
-    session, then reads every timestamp hours off and a later save writes the shift back.)"""
-    offset = f"(({column}) AT TIME ZONE {zone} - ({column}) AT TIME ZONE 'UTC')"
-    return (f"to_char(({column}) AT TIME ZONE {zone}, 'YYYY-MM-DD\"T\"HH24:MI:SS')"
-            f" || CASE WHEN {offset} < interval '0' THEN '-' ELSE '+' END"
-            f" || to_char(CASE WHEN {offset} < interval '0' THEN -{offset} ELSE {offset} END, 'HH24:MI')")
-
-
 @on_replica
 def _copy_csv(jobs) -> Iterator[bytes]:
     """PostgreSQL writes the CSV itself (COPY ... TO STDOUT), in the same format, streamed in chunks."""
@@ -84,13 +72,12 @@ def _copy_csv(jobs) -> Iterator[bytes]:
         inner, params = jobs.order_by("pk").values_list(*[c for _n, c in COLUMNS]).query.sql_with_params()
     except EmptyResultSet:  # nothing can match: the header alone
         return
-    zone = psycopg_sql.Literal(timezone.get_default_timezone_name()).as_string()
     names = [name for name, _c in COLUMNS]
     cells = []
     for i, name in enumerate(names):
         column = f"t.c{i}"
         if name.endswith("_at"):
-            cells.append(_local_iso(column, zone))
+            cells.append(f"to_char({column}, 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM')")
         elif name in _BOOLEANS:
             cells.append(f"CASE WHEN {column} THEN 'yes' WHEN NOT {column} THEN 'no' END")
         else:
@@ -100,13 +87,27 @@ def _copy_csv(jobs) -> Iterator[bytes]:
     cells.append(f"round((EXTRACT(EPOCH FROM ({completed} - {notified})) / 3600)::numeric, 2)")
     sql = (f"COPY (SELECT {', '.join(cells)} FROM ({inner}) AS t ({', '.join(f'c{i}' for i in range(len(names)))}))"
            " TO STDOUT WITH (FORMAT csv)")
-    with connections[replica_alias()].cursor() as cursor:
-        # Parameters are bound by the ORM's compiler; COPY takes none, so they are inlined safely.
-        raw = cursor.cursor
-        statement = raw.mogrify(sql, params) if params else sql
-        with raw.copy(statement) as copy:
-            for chunk in copy:
-                yield bytes(chunk)
+    alias = replica_alias()
+    # PostgreSQL writes local times with their offsets itself (TZH:TZM) under a time zone set for
+    # this transaction only (set_config's is_local), and put back before it ends: the session's zone,
+    # which Django assumes is UTC when it reads and saves timestamps, is never changed (a SET TIME
+    # ZONE here once shifted every later save on the kept connection by 13 hours).
+    with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
+        cursor.execute("SELECT current_setting('TimeZone'), set_config('TimeZone', %s, true)",
+                       [timezone.get_default_timezone_name()])
+        session_zone = cursor.fetchone()[0]
+        try:
+            # Parameters are bound by the ORM's compiler; COPY takes none, so they are inlined safely.
+            raw = cursor.cursor
+            statement = raw.mogrify(sql, params) if params else sql
+            with raw.copy(statement) as copy:
+                for chunk in copy:
+                    yield bytes(chunk)
+        finally:
+            try:
+                cursor.execute("SELECT set_config('TimeZone', %s, true)", [session_zone])
+            except DatabaseError:  # the copy was cut short: the transaction rolls back, which restores it too
+                pass
 
 
 def job_rows_csv(jobs) -> Iterator[str]:
