@@ -136,7 +136,6 @@ def _private_file(file_field, *, filename: str, content_type: str | None = None,
     except (FileNotFoundError, ValueError) as exc:
         raise Http404("File missing") from exc
     response = FileResponse(handle, as_attachment=attachment, filename=filename, content_type=content_type)
-    response["Cache-Control"] = "no-store"  # personal data: never kept by the browser or a proxy
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
